@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds wgedge twice (plain, and with
+# AddressSanitizer + UndefinedBehaviorSanitizer) and runs every test suite in
+# both builds. Exits non-zero if anything fails.
+#
+#   scripts/test.sh               everything
+#   WGEDGE_BUILDS=plain scripts/test.sh    one build only (plain | sanitize)
+#   scripts/test.sh --suite unit  extra arguments go to `meson test`
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+# shellcheck source=scripts/deps.sh
+. scripts/deps.sh
+wgedge_install_deps
+
+builds=${WGEDGE_BUILDS:-"plain sanitize"}
+total_pass=0
+total_fail=0
+total_skip=0
+status=0
+
+run_build() {
+	local name=$1 dir=build-$1 opts=()
+	[ "$name" = sanitize ] && opts=(-Dsanitize=true)
+	echo "=== $name build ($dir)"
+	if [ -d "$dir" ]; then
+		meson setup --reconfigure "$dir" "${opts[@]}" >/dev/null
+	else
+		meson setup "$dir" "${opts[@]}" >/dev/null
+	fi
+	ninja -C "$dir" >/dev/null
+	echo "=== $name tests"
+	local rc=0
+	# The sanitizer and leak-check environment is meson's default test setup.
+	meson test -C "$dir" --print-errorlogs --num-processes 2 "${@:2}" || rc=$?
+	local counts
+	counts=$(python3 - "$dir/meson-logs/testlog.json" <<'PY'
+import json, sys
+p = f = s = 0
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["result"] in ("OK", "EXPECTEDFAIL"):
+        p += 1
+    elif r["result"] == "SKIP":
+        s += 1
+    else:
+        f += 1
+print(p, f, s)
+PY
+)
+	local p f s
+	read -r p f s <<<"$counts"
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+	total_skip=$((total_skip + s))
+	[ "$rc" -eq 0 ] || status=1
+}
+
+for b in $builds; do
+	run_build "$b" "$@"
+done
+
+echo "tests: $total_pass passed, $total_fail failed, $total_skip skipped"
+exit "$status"
