@@ -125,12 +125,22 @@ cfg_idle_expiry(struct cfg_ctx *c, const config_setting_t *s, void *obj)
 {
 	long long v;
 
+	/* Below REJECT_AFTER_TIME it ends live sessions early: the provider's
+	 * choice (the peer simply handshakes again). */
 	if (cfg_int(c, s, 0, UINT32_MAX, &v) < 0)
 		return -1;
-	if (v != 0 && v < WG_CONFIG_MIN_IDLE_EXPIRY)
-		return cfg_error(c, s, "'idle_expiry' = %lld is out of range: 0 (off) or at least %d, as shorter would wipe sessions that are still valid",
-				 v, WG_CONFIG_MIN_IDLE_EXPIRY);
 	((struct wg_config *)obj)->idle_expiry = (uint32_t)v;
+	return 0;
+}
+
+static int
+cfg_max_peers(struct cfg_ctx *c, const config_setting_t *s, void *obj)
+{
+	long long v;
+
+	if (cfg_int(c, s, 1, WG_CONFIG_MAX_PEERS, &v) < 0)
+		return -1;
+	((struct wg_config *)obj)->max_peers = (uint32_t)v;
 	return 0;
 }
 
@@ -156,6 +166,7 @@ static const struct cfg_field cfg_top_fields[] = {
 	{ "crypto", false, cfg_crypto },
 	{ "mtu", false, cfg_mtu },
 	{ "idle_expiry", false, cfg_idle_expiry },
+	{ "max_peers", false, cfg_max_peers },
 	{ "ports", true, cfg_parse_ports },
 	{ "control_lcore", true, cfg_control_lcore },
 	{ "workers", true, cfg_parse_workers },
@@ -179,6 +190,10 @@ cfg_check_all(struct cfg_ctx *c, const config_setting_t *root)
 				 c->cfg->mtu,
 				 cfg_where(c, mtu, c->first_v6_allowed, where),
 				 WG_CONFIG_MTU_MIN_IPV6);
+	if (c->cfg->n_peers > c->cfg->max_peers)
+		return cfg_error(c, config_setting_get_member(root, "peers"),
+				 "%u peers do not fit 'max_peers' = %u",
+				 c->cfg->n_peers, c->cfg->max_peers);
 	return 0;
 }
 
@@ -266,6 +281,7 @@ wg_config_load(const char *path, struct wg_config *cfg, char *err,
 	cfg->crypto = WG_CONFIG_CRYPTO_AUTO;
 	cfg->mtu = WG_CONFIG_DEFAULT_MTU;
 	cfg->idle_expiry = WG_CONFIG_DEFAULT_IDLE_EXPIRY;
+	cfg->max_peers = WG_CONFIG_DEFAULT_MAX_PEERS;
 	c.dir = cfg_dirname(path);
 	if (c.dir == NULL)
 		cfg_nomem(&c, NULL);

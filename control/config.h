@@ -24,7 +24,10 @@
  *    inline text passes through libconfig's heap, which is freed unwiped.
  *  - integer literals too large for 32 bits are rejected (libconfig 1.5
  *    silently truncates them: "listen_port = 4294967297;" would read as 1).
- *  - idle_expiry is 0 (off) or at least REJECT_AFTER_TIME (180 s).
+ *  - idle_expiry is 0 (off) or any age in seconds (default REJECT_AFTER_TIME);
+ *    below 180 s it ends live sessions early, which the peer survives by
+ *    handshaking again.
+ *  - max_peers (default 4096) bounds the peer table; the static peers count.
  *  - endpoints are numeric: no host name is resolved at start.
  *  - @include paths are relative to the including file's directory, as
  *    private_key_file; libconfig 1.5 then cannot open absolute ones.
@@ -59,7 +62,7 @@ enum wg_config_limits {
 	/* Seconds; 0 turns expiry off. A shorter age than REJECT_AFTER_TIME
 	 * would wipe sessions that are still valid. */
 	WG_CONFIG_DEFAULT_IDLE_EXPIRY = REJECT_AFTER_TIME,
-	WG_CONFIG_MIN_IDLE_EXPIRY = REJECT_AFTER_TIME
+	WG_CONFIG_DEFAULT_MAX_PEERS = 4096
 };
 
 enum wg_config_crypto {
@@ -129,6 +132,7 @@ struct wg_config {
 	enum wg_config_crypto crypto;
 	uint16_t mtu;				/* inner MTU */
 	uint32_t idle_expiry;			/* seconds; 0 = off */
+	uint32_t max_peers;			/* peer table size */
 	struct wg_config_port outer;		/* UDP listen_port lives here */
 	struct wg_config_port clear;
 	unsigned int control_lcore;		/* + its own TX queue on outer */
