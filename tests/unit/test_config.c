@@ -989,10 +989,11 @@ many_peers_conf(unsigned int n, unsigned int *first_line)
 	unsigned int i;
 
 	*strstr(head, "peers = (") = '\0';
-	*first_line = line_of(head, head + strlen(head)) + 1;
+	/* One line more than the head: the table is sized for n peers. */
+	*first_line = line_of(head, head + strlen(head)) + 2;
 	buf = malloc(cap);
 	cr_assert_not_null(buf);
-	p = buf + sprintf(buf, "%speers = (\n", head);
+	p = buf + sprintf(buf, "%smax_peers = %u;\npeers = (\n", head, n);
 	for (i = 0; i < n; i++) {
 		gen_key(key, "many", i);
 		to_b64(b64, key);
