@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The WireGuard cross-platform control socket: a UNIX stream socket at
+ * <dir>/<ifname>.sock (dir: /var/run/wireguard, where wg(8) looks) that
+ * speaks lib/uapi.h's protocol to the stock wg tool and to orchestration,
+ * answering from and applying to a struct wg_device.
+ *
+ * Non-blocking and poll-driven, for the control thread's loop: every fd is
+ * behind one epoll fd (wg_uapi_server_fd(), readable when there is work),
+ * and wg_uapi_server_poll() does the work. The device is read and changed
+ * only inside wg_uapi_server_poll(), in the calling thread.
+ *
+ * Per connection, as wireguard-go's IpcHandle: requests are served in a
+ * loop until EOF. "get=1" must be followed by '\n' (else errno=-22 and the
+ * loop goes on); "set=1" lines go to wg_uapi_set_feed_line() and a complete
+ * set is applied all-or-nothing with wg_device_apply(); any other operation
+ * line closes the connection without an answer. Where this differs from
+ * wireguard-go, on purpose:
+ *  - a set is applied only once its empty line arrives: EOF or an idle
+ *    timeout before it applies nothing (wireguard-go applies what it read);
+ *  - a rejected set is answered at once, then the rest of that request is
+ *    read and discarded up to its empty line, and the connection goes on
+ *    serving (wireguard-go stops reading, so a client still writing a big
+ *    request would get EPIPE instead of the errno);
+ *  - a get is streamed in chunks of peers as the socket drains, so memory
+ *    does not grow with the peer count; a set applied by another
+ *    connection meanwhile may or may not show in it (as a netlink dump).
+ * Lines are bounded by WG_UAPI_LINE_MAX (a longer one fails the set with
+ * -EIO); the input, line and output buffers, which carry keys, are wiped.
+ */
+#ifndef WG_UAPI_SERVER_H
+#define WG_UAPI_SERVER_H
+
+#include <stddef.h>
+
+#include "device.h"
+
+#define WG_UAPI_SERVER_DIR "/var/run/wireguard"
+
+enum {
+	WG_UAPI_SERVER_MAX_CONNECTIONS = 64,
+	WG_UAPI_SERVER_IDLE_TIMEOUT_MS = 10000
+};
+
+struct wg_uapi_server;
+
+struct wg_uapi_server_config {
+	const char *ifname;		/* 1..15 chars, no '/' or whitespace */
+	const char *dir;		/* NULL: WG_UAPI_SERVER_DIR */
+	struct wg_device *device;
+	unsigned int max_connections;	/* 0: WG_UAPI_SERVER_MAX_CONNECTIONS */
+	unsigned int idle_timeout_ms;	/* 0: WG_UAPI_SERVER_IDLE_TIMEOUT_MS */
+};
+
+/*
+ * Creates dir (mode 0755) if it is missing and listens on <dir>/<ifname>.sock
+ * with mode 0600. A socket file nobody listens on (a crashed instance) is
+ * replaced; a live listener, or a file there that is not a socket, makes
+ * this fail: another instance owns the name. Returns 0, or a negative errno
+ * with a one-line reason in err (NULL allowed when errlen is 0).
+ *
+ * The umask is changed around bind(): the process's umask is briefly
+ * 0177, which other threads creating files at that instant would see.
+ */
+int wg_uapi_server_open(struct wg_uapi_server **out,
+			const struct wg_uapi_server_config *cfg,
+			char *err, size_t errlen);
+
+/* One fd to wait on for reading; then call wg_uapi_server_poll(s, 0). */
+int wg_uapi_server_fd(const struct wg_uapi_server *s);
+
+/*
+ * Waits up to timeout_ms (-1: until there is work; either way no later than
+ * the next idle deadline), then serves what is ready: accepts, reads,
+ * applies, answers, and closes idle connections. Returns the number of
+ * events served, or a negative errno if waiting failed.
+ */
+int wg_uapi_server_poll(struct wg_uapi_server *s, int timeout_ms);
+
+/* Open connections (for tests and statistics). */
+unsigned int wg_uapi_server_connections(const struct wg_uapi_server *s);
+
+/* The socket's path. */
+const char *wg_uapi_server_path(const struct wg_uapi_server *s);
+
+/*
+ * Closes every connection (an unfinished set is dropped), stops listening
+ * and removes the socket file if it is still ours. NULL is fine.
+ */
+void wg_uapi_server_close(struct wg_uapi_server *s);
+
+#endif /* WG_UAPI_SERVER_H */
