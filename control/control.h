@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The control thread of one wgedge interface: the Noise handshakes (as
+ * responder and initiator, with cookies under load), the protocol timers,
+ * the device model that wg(8) edits through the UAPI socket, the mirroring
+ * of that model into the dataplane's tables, and the expiry of idle peers.
+ *
+ * Everything here runs on the one control thread: wg_control_poll() is its
+ * loop body, and nothing locks. Workers reach it only through the
+ * dataplane's bounded rings (handshake messages, events).
+ */
+#ifndef WG_CONTROL_H
+#define WG_CONTROL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "uapi.h"
+
+struct wg_dp;
+struct wg_device;
+struct wg_control;
+
+/* A clock in nanoseconds; tests inject their own. */
+typedef uint64_t (*wg_control_clock_fn)(void *ctx);
+
+struct wg_control_conf {
+	struct wg_dp *dp;		/* must outlive the control thread */
+	const char *ifname;		/* names the UAPI socket */
+	bool serve_socket;		/* /var/run/wireguard/<ifname>.sock */
+	uint32_t max_peers;		/* <= the dataplane's max_peers */
+	uint32_t idle_expiry_s;		/* wipe idle peers' state; 0 = never */
+	/* Monotonic time (timers) and Unix time (handshake times), in ns;
+	 * NULL: CLOCK_MONOTONIC and CLOCK_REALTIME. */
+	wg_control_clock_fn monotonic_ns, realtime_ns;
+	void *clock_ctx;
+};
+
+/* 0, or a negative errno (and a message on stderr). */
+int wg_control_create(struct wg_control **out, const struct wg_control_conf *conf);
+/* Wipes every key and closes the socket (removing its file). */
+void wg_control_destroy(struct wg_control *c);
+
+/* Applies a complete change set as a `wg set` would: 0 or a negative errno. */
+int wg_control_apply(struct wg_control *c, const struct wg_uapi_set *set);
+
+/*
+ * One iteration of the control loop: socket requests, handshake messages,
+ * dataplane events, timers, peer activity and expiry. Never blocks longer
+ * than timeout_ms (0: not at all) waiting for socket activity.
+ */
+void wg_control_poll(struct wg_control *c, int timeout_ms);
+
+/* Runs wg_control_poll() until *stop becomes true. */
+void wg_control_run(struct wg_control *c, volatile bool *stop);
+
+/* The device model, read-only, for tests and tools. */
+const struct wg_device *wg_control_device(const struct wg_control *c);
+
+/* Idle expiry: read and change the age (seconds, 0 = off). */
+uint32_t wg_control_idle_expiry(const struct wg_control *c);
+void wg_control_set_idle_expiry(struct wg_control *c, uint32_t seconds);
+
+/* What the control thread did, for tests, telemetry and orchestration. */
+struct wg_control_stats {
+	uint64_t initiations_rx, responses_rx, cookies_rx;
+	uint64_t initiations_tx, responses_tx, cookies_tx;
+	uint64_t handshakes_completed;
+	uint64_t keepalives_tx;
+	uint64_t rejected_mac;		/* bad mac1 (the worker checks first) */
+	uint64_t rejected_ratelimit;	/* under load, over a source's budget */
+	uint64_t rejected_handshake;	/* failed Noise, replay, flood, no peer */
+	uint64_t rejected_index;	/* unknown receiver index */
+	uint64_t under_load_cookies;	/* cookie replies sent under load */
+	uint64_t expired_peers;		/* idle expiry wipes */
+	uint64_t key_zeroings;		/* 3 x REJECT_AFTER_TIME wipes */
+};
+void wg_control_stats_get(const struct wg_control *c, struct wg_control_stats *st);
+
+#endif /* WG_CONTROL_H */

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Mirrors the device model into the dataplane and into the control
+ * thread's per-peer protocol state, through the model's observer: every
+ * change `wg set` makes arrives here after validation, and cannot fail in
+ * the model; a dataplane table that refuses one (a full route table) is
+ * reported on stderr and leaves the peer without that route.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "control_priv.h"
+#include "dp.h"
+
+struct wg_control_peer *
+ctl_peer_by_dp(struct wg_control *c, uint32_t dp_id, uint32_t *slot)
+{
+	uint32_t s;
+
+	if (dp_id >= c->dp_max_peers)
+		return NULL;
+	s = c->dp_to_slot[dp_id];
+	if (s == WG_CONTROL_NO_ID || !c->peers[s].in_use)
+		return NULL;
+	*slot = s;
+	return &c->peers[s];
+}
+
+void
+ctl_peer_wipe_session(struct wg_control *c, uint32_t slot)
+{
+	struct wg_control_peer *p = &c->peers[slot];
+
+	wg_dp_peer_keypairs_clear(c->dp, p->dp_id);
+	wg_dp_peer_purge_staged(c->dp, p->dp_id);
+	ctl_index_del(&c->index, p->hs_index);
+	p->hs_index = 0;
+	wg_noise_handshake_clear(&p->hs);
+	wg_timers_stop(&p->timers);
+	wg_timerq_cancel(&c->timerq, slot);
+	p->last_handshake_ns = 0;
+}
+
+static void
+on_identity_changed(void *ctx, const struct wg_noise_identity *id)
+{
+	struct wg_control *c = ctx;
+	const struct wg_device_peer *dp_peer = NULL;
+
+	c->identity = *id;
+	wg_cookie_checker_init(&c->checker, id->has_identity ? id->static_public : NULL);
+	wg_dp_set_mac1_key(c->dp, id->has_identity ? c->checker.message_mac1_key : NULL);
+	/* Every session was made with the old key: start over (as Linux). */
+	while ((dp_peer = wg_device_peer_next(c->dev, dp_peer)) != NULL) {
+		ctl_peer_wipe_session(c, dp_peer->id);
+		wg_noise_precompute_static_static(&c->peers[dp_peer->id].hs, id);
+	}
+}
+
+static void
+on_listen_port_changed(void *ctx, uint16_t old_port, uint16_t new_port)
+{
+	struct wg_control *c = ctx;
+
+	(void)old_port;
+	/* 0 means "unset": keep the port the dataplane was started with. */
+	if (new_port != 0)
+		wg_dp_set_listen_port(c->dp, new_port);
+}
+
+static void
+set_dp_endpoint(struct wg_control *c, const struct wg_device_peer *peer)
+{
+	wg_dp_peer_set_endpoint(c->dp, c->peers[peer->id].dp_id, &peer->endpoint);
+}
+
+static void
+on_peer_added(void *ctx, const struct wg_device_peer *peer)
+{
+	struct wg_control *c = ctx;
+	struct wg_control_peer *p = &c->peers[peer->id];
+	int id = wg_dp_peer_add(c->dp);
+
+	/* The model's max_peers never exceeds the dataplane's. */
+	if (id < 0) {
+		fprintf(stderr, "wgedge: dataplane refused a peer: %s\n", strerror(-id));
+		return;
+	}
+	memset(p, 0, sizeof(*p));
+	p->in_use = true;
+	p->dp_id = (uint32_t)id;
+	c->dp_to_slot[id] = peer->id;
+	wg_noise_handshake_init(&p->hs, &c->identity, peer->public_key,
+				peer->preshared_key);
+	wg_cookie_init(&p->cookie, peer->public_key);
+	wg_timers_init(&p->timers, 0);
+	wg_timers_set_persistent_keepalive(&p->timers, peer->persistent_keepalive,
+					   ctl_now(c));
+	ctl_timers_rearm(c, peer->id);
+	if (peer->endpoint.family != WG_AF_NONE)
+		set_dp_endpoint(c, peer);
+}
+
+static void
+on_peer_removed(void *ctx, const struct wg_device_peer *peer)
+{
+	struct wg_control *c = ctx;
+	struct wg_control_peer *p = &c->peers[peer->id];
+
+	if (!p->in_use)
+		return;
+	ctl_index_del(&c->index, p->hs_index);
+	wg_timerq_cancel(&c->timerq, peer->id);
+	/* Removal wipes the dataplane's keys, routes and staged packets. */
+	wg_dp_peer_remove(c->dp, p->dp_id);
+	c->dp_to_slot[p->dp_id] = WG_CONTROL_NO_ID;
+	sodium_memzero(p, sizeof(*p));
+}
+
+static void
+on_peer_psk_changed(void *ctx, const struct wg_device_peer *peer)
+{
+	struct wg_control *c = ctx;
+
+	memcpy(c->peers[peer->id].hs.preshared_key, peer->preshared_key,
+	       sizeof(peer->preshared_key));
+}
+
+static void
+on_peer_endpoint_changed(void *ctx, const struct wg_device_peer *peer)
+{
+	set_dp_endpoint(ctx, peer);
+}
+
+static void
+on_peer_keepalive_changed(void *ctx, const struct wg_device_peer *peer,
+			  uint16_t old_interval)
+{
+	struct wg_control *c = ctx;
+
+	(void)old_interval;
+	wg_timers_set_persistent_keepalive(&c->peers[peer->id].timers,
+					   peer->persistent_keepalive, ctl_now(c));
+	ctl_timers_rearm(c, peer->id);
+}
+
+static void
+on_allowed_ip_added(void *ctx, const struct wg_device_peer *peer,
+		    const struct wg_uapi_allowed_ip *prefix,
+		    const struct wg_device_peer *from)
+{
+	struct wg_control *c = ctx;
+	int rc;
+
+	(void)from;	/* the dataplane moves a prefix held by another peer */
+	rc = wg_dp_allowed_ip_add(c->dp, c->peers[peer->id].dp_id, prefix->family,
+				  prefix->addr, prefix->cidr);
+	if (rc < 0)
+		fprintf(stderr, "wgedge: dataplane refused an allowed IP: %s\n",
+			strerror(-rc));
+}
+
+static void
+on_allowed_ip_removed(void *ctx, const struct wg_device_peer *peer,
+		      const struct wg_uapi_allowed_ip *prefix)
+{
+	struct wg_control *c = ctx;
+
+	wg_dp_allowed_ip_remove(c->dp, c->peers[peer->id].dp_id, prefix->family,
+				prefix->addr, prefix->cidr);
+}
+
+const struct wg_device_observer ctl_observer = {
+	.identity_changed = on_identity_changed,
+	.listen_port_changed = on_listen_port_changed,
+	.peer_added = on_peer_added,
+	.peer_removed = on_peer_removed,
+	.peer_psk_changed = on_peer_psk_changed,
+	.peer_endpoint_changed = on_peer_endpoint_changed,
+	.peer_keepalive_changed = on_peer_keepalive_changed,
+	.allowed_ip_added = on_allowed_ip_added,
+	.allowed_ip_removed = on_allowed_ip_removed,
+};

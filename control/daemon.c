@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * wgedge: the gateway daemon.
+ *
+ *   wgedge [EAL args] -- --config FILE
+ *
+ * EAL arguments on the command line replace the configuration's eal_args;
+ * without -l/-c/--lcores the lcores are taken from the configuration (the
+ * control lcore as main lcore, then the workers'). The main lcore runs the
+ * control thread; each worker polls its queues on its own lcore. SIGINT and
+ * SIGTERM stop it cleanly (the control socket file is removed).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+
+#include "daemon.h"
+#include "keys.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: wgedge [EAL args] -- --config FILE\n"
+		   "  EAL args given here replace the configuration's eal_args.\n");
+}
+
+static int
+parse_app_args(int argc, char **argv, const char **config)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int o;
+
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		if (o == 'c') {
+			*config = optarg;
+		} else {
+			usage(o == 'h' ? stdout : stderr);
+			exit(o == 'h' ? 0 : 2);
+		}
+	}
+	if (*config == NULL || optind != argc) {
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+static bool
+has_lcore_arg(char **args, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(args[i], "-l") || !strcmp(args[i], "-c") ||
+		    !strncmp(args[i], "--lcores", 8))
+			return true;
+	return false;
+}
+
+/* argv[0], the EAL args (command line, else the file's), then lcores. */
+static int
+eal_args(const struct wg_config *cfg, char *prog, char **cli, int n_cli,
+	 char **out, int cap, char *lcores, size_t lcap, char *main_lcore)
+{
+	char **src = n_cli > 0 ? cli : cfg->eal_args;
+	int n_src = n_cli > 0 ? n_cli : (int)cfg->n_eal_args, n = 0, i;
+	size_t used;
+
+	if (n_src + 5 > cap)
+		return -1;
+	out[n++] = prog;
+	for (i = 0; i < n_src; i++)
+		out[n++] = src[i];
+	if (!has_lcore_arg(src, n_src)) {
+		used = (size_t)snprintf(lcores, lcap, "%u", cfg->control_lcore);
+		for (i = 0; i < (int)cfg->n_workers && used < lcap; i++)
+			used += (size_t)snprintf(lcores + used, lcap - used, ",%u",
+						 cfg->workers[i].lcore);
+		out[n++] = "-l";
+		out[n++] = lcores;
+		snprintf(main_lcore, 16, "%u", cfg->control_lcore);
+		out[n++] = "--main-lcore";
+		out[n++] = main_lcore;
+	}
+	return n;
+}
+
+struct gateway {
+	struct wg_config cfg;
+	struct wg_dp *dp;
+	struct wg_control *ctl;
+	struct wg_neigh_dp neigh;
+	unsigned int launched;
+};
+
+static int
+gateway_start(struct gateway *g)
+{
+	struct wg_control_conf cc = { 0 };
+	struct wg_dp_conf dc;
+	char err[256];
+	unsigned int k;
+	int rc;
+
+	if ((rc = wgd_dp_conf(&g->cfg, &dc, err, sizeof(err))) != 0) {
+		fprintf(stderr, "wgedge: %s\n", err);
+		return rc;
+	}
+	g->dp = wg_dp_create(&dc);
+	if (g->dp == NULL) {
+		fprintf(stderr, "wgedge: dataplane: %s\n", rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	wgd_neigh_setup(&g->neigh, g->dp, &g->cfg);
+	cc.dp = g->dp;
+	cc.ifname = g->cfg.interface;
+	cc.serve_socket = true;
+	cc.max_peers = g->cfg.max_peers;
+	cc.idle_expiry_s = g->cfg.idle_expiry;
+	if ((rc = wg_control_create(&g->ctl, &cc)) != 0)
+		return rc;
+	if ((rc = wgd_apply_config(g->ctl, &g->cfg)) != 0) {
+		fprintf(stderr, "wgedge: configuration refused: %s\n", strerror(-rc));
+		return rc;
+	}
+	for (k = 0; k < g->cfg.n_workers; k++, g->launched++) {
+		rc = wg_dp_worker_launch(wg_dp_worker_get(g->dp, k), g->cfg.workers[k].lcore);
+		if (rc != 0) {
+			fprintf(stderr, "wgedge: worker on lcore %u: %s\n",
+				g->cfg.workers[k].lcore, strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static void
+gateway_stop(struct gateway *g)
+{
+	unsigned int k;
+
+	for (k = 0; k < g->launched; k++)
+		wg_dp_worker_stop(wg_dp_worker_get(g->dp, k));
+	wg_control_destroy(g->ctl);
+	if (g->dp != NULL)
+		wg_dp_destroy(g->dp);
+}
+
+static void
+announce(const struct gateway *g)
+{
+	char pub[WG_KEY_B64_LEN + 1];
+
+	wg_key_to_base64(pub, g->cfg.public_key);
+	fprintf(stderr, "wgedge: interface %s up: public key %s, port %u, %u worker(s), "
+		"%u peer(s); control socket /var/run/wireguard/%s.sock\n",
+		g->cfg.interface, pub, g->cfg.listen_port, g->cfg.n_workers,
+		g->cfg.n_peers, g->cfg.interface);
+}
+
+static int
+run(struct gateway *g)
+{
+	int rc = gateway_start(g);
+
+	if (rc == 0) {
+		announce(g);
+		while (!stop_requested) {
+			wg_control_poll(g->ctl, 1);
+			wg_neigh_dp_poll(&g->neigh, wg_dp_clock_ns());
+		}
+		fprintf(stderr, "wgedge: stopping\n");
+	}
+	gateway_stop(g);
+	return rc == 0 ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct gateway g;
+	const char *config = NULL;
+	char *eal_argv[128], lcores[512], main_lcore[16], err[512];
+	int n_cli, split, n, rc;
+
+	for (split = 1; split < argc && strcmp(argv[split], "--") != 0; split++)
+		;
+	n_cli = split - 1;
+	if (split >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (parse_app_args(argc - split, argv + split, &config) != 0)
+		return 2;
+	if (wg_config_load(config, &g.cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "wgedge: %s\n", err);
+		return 1;
+	}
+	for (unsigned int i = 0; i < g.cfg.n_warnings; i++)
+		fprintf(stderr, "wgedge: %s\n", g.cfg.warnings[i]);
+	n = eal_args(&g.cfg, argv[0], argv + 1, n_cli, eal_argv, 128, lcores,
+		     sizeof(lcores), main_lcore);
+	if (n < 0) {
+		fprintf(stderr, "wgedge: too many EAL arguments\n");
+		return 2;
+	}
+	if (rte_eal_init(n, eal_argv) < 0) {
+		fprintf(stderr, "wgedge: EAL: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	rc = run(&g);
+	wg_config_free(&g.cfg);
+	rte_eal_cleanup();
+	return rc;
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The wgedge daemon's set-up steps (control/daemon*.c). */
+#ifndef WG_DAEMON_H
+#define WG_DAEMON_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "control.h"
+#include "dp.h"
+#include "neigh_dp.h"
+
+/* The dataplane's configuration; the ports must be probed. 0 or -errno. */
+int wgd_dp_conf(const struct wg_config *cfg, struct wg_dp_conf *dc, char *err,
+		size_t errlen);
+/* Addresses, gateways and static neighbours of both ports; attaches. */
+void wgd_neigh_setup(struct wg_neigh_dp *n, struct wg_dp *dp,
+		     const struct wg_config *cfg);
+/* Identity, listen port and peers, as one all-or-nothing set. */
+int wgd_apply_config(struct wg_control *c, const struct wg_config *cfg);
+
+/* "1.2.3.4:51820" / "[2001:db8::1]:51820" and "10.0.0.0/8". */
+void wgd_endpoint_text(char *out, size_t cap, const struct wg_endpoint *e);
+void wgd_prefix_text(char *out, size_t cap, const struct wg_config_addr *a);
+
+#endif /* WG_DAEMON_H */
