@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The DPDK dataplane of one WireGuard gateway instance (struct wg_dp): its
+ * two ports, its worker lcores, its lock-free tables and its counters.
+ *
+ * Threads and contracts
+ * - Workers (wg_dp_worker_*) run one per lcore, each owning RX/TX queue k on
+ *   both ports; TX queue n_workers of each port is the control thread's. They never block, never allocate, never take a lock the
+ *   control thread holds for long, and report an RCU quiescent state once per
+ *   loop iteration.
+ * - Every other wg_dp_* function belongs to the ONE control thread (the sole
+ *   writer of the peer, index and route tables) unless it says otherwise.
+ *   Functions that free memory wait for an RCU grace period, so they never
+ *   run on a worker; a worker driven by wg_dp_worker_poll() is offline
+ *   between polls and never holds them up.
+ * - Times named *_ns are CLOCK_MONOTONIC nanoseconds, as lib/ uses them.
+ *
+ * Peer ids are slot indices in [0, max_peers): the control thread keeps its
+ * own state (handshake, timers, keys) in an array indexed the same way.
+ */
+#ifndef WG_DP_H
+#define WG_DP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "addr.h"
+#include "crypto.h"
+#include "drops.h"
+#include "noise.h"
+
+enum {
+	WG_DP_NAME_MAX = 11,		/* names DPDK objects: "<name>_<object>" */
+	WG_DP_MAX_WORKERS = 32
+};
+
+enum wg_dp_port_role {
+	WG_DP_PORT_OUTER,		/* WireGuard UDP side */
+	WG_DP_PORT_CLEAR,		/* LAN side: plain IP packets */
+	WG_DP_PORT_MAX
+};
+
+struct wg_dp_port_conf {
+	uint16_t port_id;		/* an ethdev already probed, not started */
+	struct rte_ether_addr nexthop_mac;	/* static next hop (see neigh ops) */
+	bool has_ipv4, has_ipv6;	/* outer port: our addresses */
+	uint8_t ipv4[4];		/* network order */
+	uint8_t ipv6[16];
+};
+
+struct wg_dp_conf {
+	const char *name;		/* unique in the process, <= WG_DP_NAME_MAX */
+	struct wg_dp_port_conf port[WG_DP_PORT_MAX];
+	uint16_t listen_port;		/* host order; 0 = WG_DEFAULT_PORT */
+	uint16_t mtu;			/* tunnel (inner) MTU; 0 = WG_DEFAULT_MTU */
+	uint16_t n_workers;		/* 1..WG_DP_MAX_WORKERS */
+	uint32_t max_peers;		/* 0 = 4096; at most MAX_PEERS_PER_DEVICE */
+	uint32_t max_routes4, max_routes6;	/* 0 = 4 * max_peers */
+	uint32_t n_mbufs;		/* 0 = sized from the queues */
+	uint16_t nb_rxd, nb_txd;	/* 0 = 1024 */
+	uint32_t stage_ring_size;	/* all peers' staged packets in flight; 0 = 8192 */
+	enum wg_crypto_arch crypto_arch;
+	bool outer_udp_csum_v4;		/* compute IPv4 UDP checksums in software
+					 * when the NIC cannot (default: 0, as
+					 * RFC 768 allows) */
+	int socket_id;			/* SOCKET_ID_ANY = the outer port's */
+};
+
+struct wg_dp;
+struct wg_dp_worker;
+
+/*
+ * Configures and starts both ports, creates the mempool, the tables and one
+ * worker context per queue (not yet running). NULL with rte_errno set.
+ */
+struct wg_dp *wg_dp_create(const struct wg_dp_conf *conf);
+/* Stops launched workers and the ports; frees everything it made. */
+void wg_dp_destroy(struct wg_dp *dp);
+
+const char *wg_dp_name(const struct wg_dp *dp);
+struct rte_mempool *wg_dp_mempool(const struct wg_dp *dp);
+uint16_t wg_dp_mtu(const struct wg_dp *dp);
+/* Peer ids are below this. */
+uint32_t wg_dp_max_peers(const struct wg_dp *dp);
+/*
+ * Changes the UDP port we listen on and send from (host order, not 0):
+ * workers accept the new port at once and every peer's packets leave from it.
+ */
+int wg_dp_set_listen_port(struct wg_dp *dp, uint16_t port);
+void wg_dp_port_mac(const struct wg_dp *dp, enum wg_dp_port_role role,
+		    struct rte_ether_addr *mac);
+/* True if the outer port spreads flows by RSS (keeps a peer on one queue). */
+bool wg_dp_outer_rss(const struct wg_dp *dp);
+
+/* ---- Workers ---- */
+
+unsigned int wg_dp_worker_count(const struct wg_dp *dp);
+struct wg_dp_worker *wg_dp_worker_get(struct wg_dp *dp, unsigned int k);
+/*
+ * One loop iteration from the calling thread (tests, single-threaded tools):
+ * RX and process one burst on each port, then flush both TX buffers. The
+ * worker is RCU-online only for the duration of the call.
+ */
+void wg_dp_worker_poll(struct wg_dp_worker *w);
+/* Runs the worker loop on lcore until wg_dp_worker_stop(). */
+int wg_dp_worker_launch(struct wg_dp_worker *w, unsigned int lcore);
+/* Asks the loop to stop and waits for it; 0 or the loop's return value. */
+int wg_dp_worker_stop(struct wg_dp_worker *w);
+
+/* ---- Peers (control thread) ---- */
+
+/* A free peer id, or -ENOSPC. The peer has no endpoint, routes or keys. */
+int wg_dp_peer_add(struct wg_dp *dp);
+/*
+ * Removes every route to the peer, wipes its keypairs and indices, drops its
+ * staged packets, waits for the workers to forget it, then frees the id.
+ */
+int wg_dp_peer_remove(struct wg_dp *dp, uint32_t id);
+/* ep == NULL or ep->family == WG_AF_NONE clears it. */
+int wg_dp_peer_set_endpoint(struct wg_dp *dp, uint32_t id,
+			    const struct wg_endpoint *ep);
+int wg_dp_peer_get_endpoint(struct wg_dp *dp, uint32_t id, struct wg_endpoint *ep);
+
+/*
+ * Cryptokey routing: addr (network order, 4 or 16 bytes by family) / cidr
+ * routes to the peer and is accepted as an inner source from it. A prefix
+ * another peer held moves to this one. -ENOSPC if the table is full.
+ */
+int wg_dp_allowed_ip_add(struct wg_dp *dp, uint32_t id, uint8_t family,
+			 const uint8_t *addr, uint8_t cidr);
+int wg_dp_allowed_ip_remove(struct wg_dp *dp, uint32_t id, uint8_t family,
+			    const uint8_t *addr, uint8_t cidr);
+void wg_dp_allowed_ips_clear(struct wg_dp *dp, uint32_t id);
+
+/*
+ * Installs the keypair of a completed handshake, as Linux add_new_keypair():
+ * the initiator's becomes current at once (the old current is kept as
+ * previous for packets in flight); the responder's becomes next and is used
+ * for sending once the first data packet under it arrives. Keypairs pushed
+ * out are wiped after a grace period. -EEXIST if the local index is in use.
+ */
+int wg_dp_peer_keypair_install(struct wg_dp *dp, uint32_t id,
+			       const struct wg_noise_keypair *kp);
+/* True if a keypair with this local index (host order) is installed: the
+ * control thread picks indices for new handshakes that are not. */
+bool wg_dp_index_in_use(struct wg_dp *dp, uint32_t local_index);
+/* Wipes all of the peer's keypairs (expiry, key zeroing, handshake reset). */
+void wg_dp_peer_keypairs_clear(struct wg_dp *dp, uint32_t id);
+
+/* What the control thread needs of the current sending keypair. */
+struct wg_dp_session {
+	bool valid;			/* a keypair we may send with */
+	bool initiator;
+	uint32_t local_index;
+	uint64_t birthdate_ns;
+	uint64_t send_counter;		/* nonces handed out so far */
+};
+int wg_dp_peer_session(struct wg_dp *dp, uint32_t id, struct wg_dp_session *s);
+
+/*
+ * Encrypts and sends the peer's staged packets in order on the control TX
+ * queue if it has a usable keypair: the number sent, or -EAGAIN if none.
+ */
+int wg_dp_peer_send_staged(struct wg_dp *dp, uint32_t id);
+/* Drops the peer's staged packets (the give-up timer). Returns how many. */
+unsigned int wg_dp_peer_purge_staged(struct wg_dp *dp, uint32_t id);
+/* Sends a keepalive (an empty data message) with the current keypair. */
+int wg_dp_peer_send_keepalive(struct wg_dp *dp, uint32_t id);
+
+struct wg_dp_peer_stats {
+	uint64_t rx_packets, rx_bytes;	/* accepted data messages, as `wg show` */
+	uint64_t tx_packets, tx_bytes;	/* (bytes of WireGuard message) */
+	uint64_t last_rx_ns;		/* any authenticated packet; 0 = never */
+	uint64_t last_data_rx_ns;	/* a non-keepalive packet */
+	uint64_t last_tx_ns;		/* data sent */
+	unsigned int staged;		/* packets awaiting a session */
+};
+/* Sums every worker's counters for the peer. May run on any thread. */
+int wg_dp_peer_stats_get(struct wg_dp *dp, uint32_t id, struct wg_dp_peer_stats *st);
+
+/* ---- Events from workers to the control thread ---- */
+
+enum wg_dp_event_bits {
+	/* No usable keypair (packets staged) or a rekey is due on send. */
+	WG_DP_EV_HANDSHAKE = 1u << 0,
+	/* Data arrived under an initiator keypair near REJECT_AFTER_TIME:
+	 * ask wg_timers_should_rekey_on_receive(). */
+	WG_DP_EV_REKEY_RX = 1u << 1,
+	/* The responder's next keypair received its first data and has
+	 * become current (the rotation is done by wg_dp_events_poll()). */
+	WG_DP_EV_CONFIRMED = 1u << 2,
+	/* Packets were staged: send them once there is a session. */
+	WG_DP_EV_STAGED = 1u << 3
+};
+
+struct wg_dp_event {
+	uint32_t peer_id;
+	uint32_t bits;			/* enum wg_dp_event_bits */
+};
+/*
+ * Up to max events, each peer at most once with every bit raised since its
+ * last report. Also completes the keypair rotation of CONFIRMED peers.
+ */
+unsigned int wg_dp_events_poll(struct wg_dp *dp, struct wg_dp_event *ev,
+			       unsigned int max);
+
+/* ---- Handshake messages ---- */
+
+/*
+ * The key of mac1 for messages to us (wg_cookie_checker.message_mac1_key);
+ * NULL forgets it and workers then drop every handshake message.
+ */
+void wg_dp_set_mac1_key(struct wg_dp *dp, const uint8_t key[NOISE_SYMMETRIC_KEY_LEN]);
+/*
+ * Handshake messages whose mac1 checked (cookie replies unchecked: they have
+ * none), as received frames; the caller frees them (rte_pktmbuf_free).
+ */
+unsigned int wg_dp_handshake_dequeue(struct wg_dp *dp, struct rte_mbuf **m,
+				     unsigned int n);
+/* How many wait: the control thread is "under load" above a threshold. */
+unsigned int wg_dp_handshake_backlog(const struct wg_dp *dp);
+/* The source endpoint and the message of a dequeued frame. Any thread. */
+int wg_dp_handshake_parse(const struct rte_mbuf *m, struct wg_endpoint *src,
+			  const uint8_t **msg, uint16_t *len);
+/* Sends msg (a handshake message) to dst from our listen port. */
+int wg_dp_control_send(struct wg_dp *dp, const struct wg_endpoint *dst,
+		       const void *msg, uint16_t len);
+/*
+ * Sends complete outer frames on the control TX queue. Takes ownership of
+ * all n: those the queue refuses are freed and counted (tx_full). Returns
+ * how many were sent.
+ */
+uint16_t wg_dp_control_tx(struct wg_dp *dp, struct rte_mbuf **m, uint16_t n);
+/* The same on either port: both have a TX queue for the control thread. */
+uint16_t wg_dp_control_tx_port(struct wg_dp *dp, enum wg_dp_port_role role,
+			       struct rte_mbuf **m, uint16_t n);
+
+/* ---- Neighbours ---- */
+
+/* What the neighbour module did with a received ARP/ND frame. */
+enum wg_dp_neigh_verdict {
+	WG_DP_NEIGH_CONSUMED,		/* learned or ignored: the worker frees it */
+	WG_DP_NEIGH_REPLY,		/* rewritten as our answer: the worker
+					 * sends it back out of the same port */
+	WG_DP_NEIGH_INVALID		/* malformed: a counted drop */
+};
+
+/*
+ * The hook a neighbour (ARP/ND) module replaces; both functions run on
+ * workers, so they must be lock-free and quick.
+ * - nexthop_mac: the destination MAC of frames leaving a port, asked once
+ *   per burst (a next hop per port, as an edge router's default gateway).
+ * - input: one received ARP/ND frame (the mbuf stays the worker's); it may
+ *   rewrite the frame in place (data_len/pkt_len included) as a reply.
+ * Without ops, the configured static MAC is used and ARP/ND frames are
+ * dropped (neigh_unhandled). Solicitations the module originates go out
+ * through wg_dp_control_tx_port().
+ */
+struct wg_dp_neigh_ops {
+	void (*nexthop_mac)(void *ctx, enum wg_dp_port_role role,
+			    struct rte_ether_addr *mac);
+	enum wg_dp_neigh_verdict (*input)(void *ctx, enum wg_dp_port_role role,
+					  struct rte_mbuf *m);
+	void *ctx;
+};
+/* Before any worker runs. NULL restores the static behaviour. */
+void wg_dp_set_neigh_ops(struct wg_dp *dp, const struct wg_dp_neigh_ops *ops);
+/* Changes the static next hop (what the default nexthop_mac returns). */
+void wg_dp_set_nexthop_mac(struct wg_dp *dp, enum wg_dp_port_role role,
+			   const struct rte_ether_addr *mac);
+
+/* ---- Counters ---- */
+
+struct wg_dp_stats {
+	uint64_t outer_rx_packets, outer_rx_bytes;	/* frames in, outer port */
+	uint64_t outer_tx_packets, outer_tx_bytes;	/* frames out, outer port */
+	uint64_t clear_rx_packets, clear_rx_bytes;
+	uint64_t clear_tx_packets, clear_tx_bytes;
+	uint64_t decrypted;		/* data messages authenticated */
+	uint64_t encrypted;		/* data messages sealed */
+	uint64_t keepalives_rx;
+	uint64_t handshakes_rx;		/* handed to the control thread */
+	uint64_t staged;		/* packets staged for a session */
+	uint64_t roamed;		/* endpoint updates from authenticated data */
+	uint64_t events_lost;		/* event ring full (must stay 0) */
+	uint64_t drops[WG_DROP_MAX];
+};
+/* Sums the workers' and the control thread's counters. Any thread. */
+void wg_dp_stats_get(struct wg_dp *dp, struct wg_dp_stats *st);
+uint64_t wg_dp_drops_total(const struct wg_dp_stats *st);
+
+/*
+ * Frees what waits for a grace period (old keypairs). Call periodically;
+ * everything else reclaims itself.
+ */
+void wg_dp_reclaim(struct wg_dp *dp);
+
+/* CLOCK_MONOTONIC now, in ns (the clock of every *_ns above). */
+uint64_t wg_dp_clock_ns(void);
+
+/*
+ * Registers /wgedge/list, /wgedge/stats, /wgedge/drops and /wgedge/peers
+ * with DPDK telemetry, once per process (wg_dp_create calls it).
+ */
+int wg_dp_telemetry_register(void);
+
+#endif /* WG_DP_H */
