@@ -6,7 +6,7 @@ set -euo pipefail
 WGEDGE_PACKAGES=(
 	build-essential pkg-config meson ninja-build
 	libdpdk-dev dpdk libipsec-mb-dev libsodium-dev libconfig-dev libcriterion-dev
-	wireguard-tools wireguard-go iproute2 iputils-ping iperf3 tcpdump
+	wireguard-tools wireguard-go iproute2 iputils-ping iperf3 tcpdump ethtool
 	python3 gnuplot-nox
 )
 
