@@ -43,6 +43,7 @@ enum {
 	WG_DP_PREFETCH = 3,		/* packets prefetched ahead */
 	WG_DP_DRAIN_US = 100,		/* TX buffers flushed at least this often */
 	WG_DP_TXBUF = 2 * WG_DP_BURST,
+	WG_DP_CTL_RING = 1024,		/* control frames via worker 0 */
 	WG_DP_ETH_LEN = RTE_ETHER_HDR_LEN,
 	/* Outer headers in front of the transport header, at most. */
 	WG_DP_OUTER_MAX = RTE_ETHER_HDR_LEN + WG_IPV6_HDR_LEN + WG_UDP_HDR_LEN,
@@ -146,6 +147,13 @@ struct wg_dp_port {
 	bool has_ipv4, has_ipv6;
 	uint32_t ipv4;			/* network order */
 	uint8_t ipv6[16];
+	/*
+	 * A device with no TX queue to spare for the control thread (af_packet
+	 * with qpairs = workers, tap, small NICs): the control thread's frames
+	 * go through this ring and worker 0 sends them on its own queue.
+	 * NULL when the control thread has queue n_workers to itself.
+	 */
+	struct rte_ring *ctl_ring;
 };
 
 /* ---- Workers ---- */
@@ -168,6 +176,7 @@ struct wg_dp_worker {
 	uint16_t id;			/* TX/RX queue on both ports; RCU thread
 					 * id. The control context: n_workers */
 	bool is_control;
+	bool drains_ctl;		/* worker 0, when a port has a ctl_ring */
 	unsigned int lcore;
 	uint32_t stop;			/* atomic */
 	bool launched;
@@ -411,6 +420,8 @@ void dp_workers_free(struct wg_dp *dp);
 void dp_txbuf_add(struct wg_dp_worker *w, enum wg_dp_port_role role,
 		  struct rte_mbuf *m);
 void dp_txbuf_flush(struct wg_dp_worker *w, enum wg_dp_port_role role);
+/* Worker 0: sends what the control thread queued on shared ports. */
+void dp_ctl_ring_drain(struct wg_dp_worker *w);
 void dp_resolve_nexthops(struct wg_dp_worker *w);
 void dp_ctl_begin(struct wg_dp *dp);
 void dp_ctl_end(struct wg_dp *dp);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Port set-up: one RX/TX queue pair per worker on each port, plus one TX
- * queue on the outer port for the control thread (queue n_workers). RSS and
+ * queue for the control thread (queue n_workers) where the device has one
+ * to spare; where it has not, the control thread's frames go to worker 0
+ * through a ring (struct wg_dp_port.ctl_ring). RSS and
  * checksum offloads are used when the device has them and done without
  * (in software, or not at all) when it does not, as with net_ring/net_null.
  */
@@ -94,6 +96,23 @@ port_addrs_copy(struct wg_dp_port *p, const struct wg_dp_port_conf *pc)
 	memcpy(p->ipv6, pc->ipv6, sizeof(p->ipv6));
 }
 
+/* The device cannot give the control thread a queue: share worker 0's. */
+static int
+port_ctl_ring(struct wg_dp *dp, struct wg_dp_port *p, enum wg_dp_port_role role)
+{
+	char name[RTE_RING_NAMESIZE];
+
+	snprintf(name, sizeof(name), "%s_ctl%d", dp->name, (int)role);
+	p->ctl_ring = rte_ring_create(name, WG_DP_CTL_RING, dp->socket,
+				      RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (p->ctl_ring == NULL)
+		return -rte_errno;
+	p->n_txq = dp->n_workers;
+	DP_LOG(INFO, "%s: port %u: no TX queue to spare, control frames go "
+	       "through worker 0", dp->name, p->port_id);
+	return 0;
+}
+
 int
 dp_port_setup(struct wg_dp *dp, enum wg_dp_port_role role,
 	      const struct wg_dp_port_conf *pc, uint16_t nb_rxd, uint16_t nb_txd)
@@ -110,6 +129,8 @@ dp_port_setup(struct wg_dp *dp, enum wg_dp_port_role role,
 		return -ENODEV;
 	rc = rte_eth_dev_info_get(p->port_id, &info);
 	if (rc != 0)
+		return rc;
+	if (p->n_txq > info.max_tx_queues && (rc = port_ctl_ring(dp, p, role)) != 0)
 		return rc;
 	if (p->n_rxq > info.max_rx_queues || p->n_txq > info.max_tx_queues) {
 		DP_LOG(ERR, "%s: port %u has %u/%u queues, %u/%u needed",
@@ -140,6 +161,14 @@ dp_port_teardown(struct wg_dp *dp, enum wg_dp_port_role role)
 {
 	struct wg_dp_port *p = &dp->port[role];
 
+	struct rte_mbuf *m;
+
+	if (p->ctl_ring != NULL) {
+		while (rte_ring_sc_dequeue(p->ctl_ring, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(p->ctl_ring);
+		p->ctl_ring = NULL;
+	}
 	if (!p->started)
 		return;
 	rte_eth_dev_stop(p->port_id);

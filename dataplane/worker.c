@@ -40,7 +40,11 @@ dp_txbuf_flush(struct wg_dp_worker *w, enum wg_dp_port_role role)
 	/* Lengths first: what the PMD takes is no longer ours to read. */
 	for (i = 0; i < b->n; i++)
 		bytes += b->m[i]->pkt_len;
-	sent = rte_eth_tx_burst(p->port_id, w->id, b->m, b->n);
+	if (unlikely(w->is_control && p->ctl_ring != NULL))
+		sent = (uint16_t)rte_ring_sp_enqueue_burst(p->ctl_ring, (void **)b->m,
+							   b->n, NULL);
+	else
+		sent = rte_eth_tx_burst(p->port_id, w->id, b->m, b->n);
 	for (i = sent; i < b->n; i++) {
 		bytes -= b->m[i]->pkt_len;
 		dp_drop(w, b->m[i], WG_DROP_TX_FULL);
@@ -63,6 +67,32 @@ dp_txbuf_add(struct wg_dp_worker *w, enum wg_dp_port_role role, struct rte_mbuf 
 	b->m[b->n++] = m;
 	if (b->n >= WG_DP_BURST)
 		dp_txbuf_flush(w, role);
+}
+
+/*
+ * Worker 0 sends the control thread's frames on shared ports. They were
+ * counted as sent by the control context; a refusal here is a tx_full drop.
+ */
+void
+dp_ctl_ring_drain(struct wg_dp_worker *w)
+{
+	struct rte_mbuf *m[WG_DP_BURST];
+	enum wg_dp_port_role r;
+	unsigned int n;
+	uint16_t sent;
+
+	for (r = 0; r < WG_DP_PORT_MAX; r++) {
+		const struct wg_dp_port *p = &w->dp->port[r];
+
+		if (p->ctl_ring == NULL)
+			continue;
+		n = rte_ring_sc_dequeue_burst(p->ctl_ring, (void **)m, WG_DP_BURST, NULL);
+		if (n == 0)
+			continue;
+		sent = rte_eth_tx_burst(p->port_id, w->id, m, (uint16_t)n);
+		while (sent < n)
+			dp_drop(w, m[sent++], WG_DROP_TX_FULL);
+	}
 }
 
 static void
@@ -107,6 +137,8 @@ worker_iteration(struct wg_dp_worker *w)
 		worker_flush(w);
 		w->next_drain = w->now + w->drain_tsc;
 	}
+	if (unlikely(w->drains_ctl))
+		dp_ctl_ring_drain(w);
 	n = rte_eth_rx_burst(dp->port[WG_DP_PORT_OUTER].port_id, w->id, pkts,
 			     WG_DP_BURST);
 	if (n != 0) {
@@ -192,6 +224,9 @@ worker_new(struct wg_dp *dp, uint16_t id, enum wg_crypto_arch arch)
 	w->dp = dp;
 	w->id = id;
 	w->is_control = id == dp->n_workers;
+	/* Ports are set up before workers: their ctl_rings are known. */
+	w->drains_ctl = id == 0 && (dp->port[WG_DP_PORT_OUTER].ctl_ring != NULL ||
+				    dp->port[WG_DP_PORT_CLEAR].ctl_ring != NULL);
 	w->drain_tsc = (dp->tsc_hz + US_PER_S - 1) / US_PER_S * WG_DP_DRAIN_US;
 	w->peer_ctr = rte_zmalloc_socket("wg_dp_peer_ctr",
 					 sizeof(*w->peer_ctr) * dp->max_peers,
