@@ -155,6 +155,19 @@ seen_rx(struct wg_control_peer *p, const struct wg_dp_peer_stats *st)
 	}
 }
 
+/* Workers move a peer's endpoint when it roams: tell the model (wg show). */
+static void
+roamed_check(struct wg_control *c, uint32_t slot)
+{
+	const struct wg_device_peer *peer = wg_device_peer_get(c->dev, slot);
+	struct wg_endpoint ep;
+
+	if (peer != NULL &&
+	    wg_dp_peer_get_endpoint(c->dp, c->peers[slot].dp_id, &ep) == 0 &&
+	    ep.family != WG_AF_NONE && !wg_endpoint_equal(&ep, &peer->endpoint))
+		wg_device_peer_set_endpoint(c->dev, slot, &ep);
+}
+
 /*
  * Turns counter movements into the timer events Linux raises per packet,
  * in the order they happened: sending cancels the passive keepalive and
@@ -174,6 +187,8 @@ activity_check(struct wg_control *c, uint32_t slot)
 	rx = st.last_rx_ns > p->seen_rx_ns || st.last_data_rx_ns > p->seen_data_rx_ns;
 	if (!tx && !rx)
 		return;
+	if (rx)
+		roamed_check(c, slot);
 	if (tx && rx && st.last_tx_ns > st.last_rx_ns) {
 		seen_rx(p, &st);
 		seen_tx(p, st.last_tx_ns);

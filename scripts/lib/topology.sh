@@ -64,8 +64,8 @@ listen_port = 51820;
 idle_expiry = $expiry;
 eal_args = ["--no-huge", "--no-shconf", "--file-prefix=${P}", "-m", "1024", "--no-pci",
             "--log-level=*:warning",
-            "--vdev", "net_af_packet0,iface=${P}go,qpairs=2",
-            "--vdev", "net_af_packet1,iface=${P}gc,qpairs=2"];
+            "--vdev", "net_af_packet0,iface=${P}go",
+            "--vdev", "net_af_packet1,iface=${P}gc"];
 ports = {
   outer = { device = "net_af_packet0"; ipv4 = "192.0.2.1/24"; gateway4 = "192.0.2.2"; };
   clear = { device = "net_af_packet1"; ipv4 = "10.10.0.1/24"; gateway4 = "10.10.0.2";

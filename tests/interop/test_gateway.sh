@@ -94,12 +94,13 @@ check "TCP server -> client (iperf3 -R)" tcp_transfer 10.10.0.2 -R
 check "IPv6 inside the tunnel, both ways" \
 	bash -c "$(declare -f topo_ns ping_until); P=$P; ping_until c fd00:10::2 -6 && ping_until s fd00:200::2 -6"
 
-# Roaming: the client moves to a new address; traffic goes on and wgedge
-# answers at the new endpoint.
-topo_ns c ip addr add 192.0.2.3/24 dev "${P}co"
-topo_ns c ip addr del 192.0.2.2/24 dev "${P}co"
-check "client roams to a new address: traffic continues" ping_until c 10.10.0.2
-check "wgedge follows the client to its new endpoint" endpoint_is 192.0.2.3
+# Roaming, as a NAT rebinding does it: the client's packets come from a
+# new source port; traffic goes on and wgedge answers at the new endpoint.
+# (Moving wireguard-go to a new address is not tried: this version keeps
+# sending from its vanished sticky source address.)
+topo_ns c wg set "$CLIENT_IF" listen-port 51877
+check "client roams to a new endpoint: traffic continues" ping_until c 10.10.0.2
+check "wgedge follows the client to its new endpoint" endpoint_is 192.0.2.2:51877
 
 # wgedge as initiator: a fresh client that knows no endpoint for wgedge.
 topo_kill wireguard-go
@@ -113,7 +114,11 @@ topo_ns c wg set "$CLIENT_IF" private-key "$TOPO_DIR/client.key" listen-port 519
 topo_ns c ip addr add 10.200.0.2/32 dev "$CLIENT_IF"
 topo_ns c ip link set "$CLIENT_IF" up
 topo_ns c ip route add 10.10.0.0/24 dev "$CLIENT_IF"
-wg set "$WGEDGE_IF" peer "$cl_pub" endpoint 192.0.2.3:51900
+# The gateway forgets the old client's session (re-added fresh), knows the
+# new one's endpoint, and must start the handshake itself.
+wg set "$WGEDGE_IF" peer "$cl_pub" remove
+wg set "$WGEDGE_IF" peer "$cl_pub" allowed-ips 10.200.0.2/32,fd00:200::2/128 \
+	endpoint 192.0.2.2:51900
 check "handshake with wgedge as initiator (server pings the client)" \
 	ping_until s 10.200.0.2
 
