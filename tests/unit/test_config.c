@@ -310,8 +310,8 @@ expect_example_peers(const struct wg_config *cfg)
 
 Test(config, example_loads_with_every_field)
 {
-	static const char *const eal[] = { "--no-huge", "--in-memory", "-m",
-		"512", "--no-pci", "--vdev", "net_ring0", "--vdev", "net_ring1" };
+	static const char *const eal[] = { "--no-huge", "--no-shconf", "-m",
+		"1024", "--no-pci", "--vdev", "net_ring0", "--vdev", "net_ring1" };
 	struct wg_config cfg;
 	unsigned int i;
 
