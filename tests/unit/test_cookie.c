@@ -9,6 +9,7 @@
 #include <criterion/criterion.h>
 #include <sodium.h>
 
+#include "stream_random.h"
 #include "cookie.h"
 
 #define NSEC 1000000000ULL
@@ -142,52 +143,17 @@ static const uint8_t kat_v6_mac2[16] = {
 	0x14, 0x6f, 0x7e, 0x7a,
 };
 
-static size_t stream_pos;
-
-static void
-stream_buf(void *const buf, const size_t size)
-{
-	uint8_t *p = buf;
-	size_t k;
-
-	for (k = 0; k < size; k++)
-		p[k] = (uint8_t)((stream_pos + k) * 151 + 17);
-	stream_pos += size;
-}
-
-static uint32_t
-stream_random(void)
-{
-	uint32_t v;
-
-	stream_buf(&v, sizeof(v));
-	return v;
-}
-
-static const char *
-stream_name(void)
-{
-	return "test-stream";
-}
-
-static randombytes_implementation stream_impl = {
-	.implementation_name = stream_name,
-	.random = stream_random,
-	.buf = stream_buf,
-};
-
 static void
 stream_start(void)
 {
 	suite_init();
-	stream_pos = 0;
-	cr_assert(randombytes_set_implementation(&stream_impl) == 0);
+	stream_random_begin();
 }
 
 static void
 stream_stop(void)
 {
-	randombytes_set_implementation(&randombytes_internal_implementation);
+	stream_random_end();
 }
 
 Test(cookie, known_answer_mac1)
