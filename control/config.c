@@ -14,6 +14,8 @@
 
 #include "config_priv.h"
 
+enum { CFG_NAME_LEN = 128 };
+
 static const char *const cfg_crypto_names[] = {
 	[WG_CONFIG_CRYPTO_AUTO] = "auto",
 	[WG_CONFIG_CRYPTO_AVX512] = "avx512",
@@ -155,6 +157,58 @@ cfg_control_lcore(struct cfg_ctx *c, const config_setting_t *s, void *obj)
 	return 0;
 }
 
+/* One range of address_pool: a CIDR prefix of the family, host bits clear. */
+static int
+cfg_pool_range(struct cfg_ctx *c, const config_setting_t *s,
+	       struct wg_config_addr *out, uint8_t family)
+{
+	char name[CFG_NAME_LEN], buf[CFG_ADDR_STRLEN], want[CFG_ADDR_STRLEN];
+	struct wg_config_addr a, masked;
+	const char *text, *why;
+
+	if (cfg_string(c, s, &text) < 0)
+		return -1;
+	cfg_name(s, name, sizeof(name));
+	if (cfg_parse_addr(text, true, true, &a, &why) < 0)
+		return cfg_error(c, s, "malformed prefix: '%s' %s", name, why);
+	if (a.family != family)
+		return cfg_error(c, s, "'%s' must be an %s prefix", name,
+				 family == WG_AF_INET ? "IPv4" : "IPv6");
+	masked = a;
+	cfg_addr_mask(&masked, a.prefix_len);
+	if (memcmp(&masked, &a, sizeof(a)) != 0)
+		return cfg_error(c, s, "'%s' = %s has host bits set (did you mean %s?)",
+				 name, cfg_addr_str(&a, true, buf),
+				 cfg_addr_str(&masked, true, want));
+	*out = a;
+	return 0;
+}
+
+static int
+cfg_pool_ipv4(struct cfg_ctx *c, const config_setting_t *s, void *obj)
+{
+	return cfg_pool_range(c, s, &((struct wg_config *)obj)->pool4, WG_AF_INET);
+}
+
+static int
+cfg_pool_ipv6(struct cfg_ctx *c, const config_setting_t *s, void *obj)
+{
+	return cfg_pool_range(c, s, &((struct wg_config *)obj)->pool6, WG_AF_INET6);
+}
+
+static const struct cfg_field cfg_pool_fields[] = {
+	{ "ipv4", false, cfg_pool_ipv4 },
+	{ "ipv6", false, cfg_pool_ipv6 },
+};
+
+static int
+cfg_address_pool(struct cfg_ctx *c, const config_setting_t *s, void *obj)
+{
+	return cfg_parse_group(c, s, cfg_pool_fields,
+			       sizeof(cfg_pool_fields) / sizeof(cfg_pool_fields[0]),
+			       obj);
+}
+
 /* Order matters: peers are checked against our public key and ports,
  * workers against control_lcore. */
 static const struct cfg_field cfg_top_fields[] = {
@@ -167,6 +221,7 @@ static const struct cfg_field cfg_top_fields[] = {
 	{ "mtu", false, cfg_mtu },
 	{ "idle_expiry", false, cfg_idle_expiry },
 	{ "max_peers", false, cfg_max_peers },
+	{ "address_pool", false, cfg_address_pool },
 	{ "ports", true, cfg_parse_ports },
 	{ "control_lcore", true, cfg_control_lcore },
 	{ "workers", true, cfg_parse_workers },

@@ -35,6 +35,8 @@
  *    the port's own address; a neighbour MAC must be unicast.
  *  - an endpoint's family needs an address of that family on the outer
  *    port; ports.outer and ports.clear are different devices.
+ *  - address_pool's ranges are CIDR prefixes of the right family with no
+ *    host bits set; either may be left out (that family is not offered).
  */
 #ifndef WG_CONFIG_H
 #define WG_CONFIG_H
@@ -140,6 +142,10 @@ struct wg_config {
 	unsigned int n_workers;
 	struct wg_config_peer *peers;
 	unsigned int n_peers;
+	/* address_pool: the ranges tunnel addresses are drawn from (masked
+	 * prefixes); family WG_AF_NONE when that range is not configured. */
+	struct wg_config_addr pool4;
+	struct wg_config_addr pool6;
 	/* "FILE:LINE: warning: ..." lines the caller should log. */
 	char **warnings;
 	unsigned int n_warnings;

@@ -3,12 +3,15 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include <sodium.h>
 
 #include "control_priv.h"
 #include "dp.h"
+#include "ippool.h"
+#include "orch.h"
 #include "uapi_server.h"
 
 static uint64_t
@@ -59,15 +62,42 @@ control_alloc(struct wg_control *c, const struct wg_control_conf *conf)
 	return rc;
 }
 
+/* Before any peer exists: every allowed IP added later is reserved. */
 static int
-control_open_socket(struct wg_control *c, const char *ifname)
+control_pool(struct wg_control *c, const struct wg_control_conf *conf)
 {
-	struct wg_uapi_server_config sc = { .ifname = ifname, .device = c->dev };
+	int e;
+
+	if (conf->pool_v4 == NULL && conf->pool_v6 == NULL)
+		return 0;
+	c->pool = wg_ippool_create(conf->pool_v4, conf->pool_v6, conf->pool_fixed,
+				   conf->n_pool_fixed);
+	e = errno;
+	if (c->pool != NULL)
+		return 0;
+	fprintf(stderr, "wgedge: address pool: %s\n", strerror(e));
+	return -e;
+}
+
+static int
+control_open_socket(struct wg_control *c, const struct wg_control_conf *conf)
+{
+	struct wg_uapi_server_config sc = { .ifname = conf->ifname, .device = c->dev };
+	struct wg_orch_server_config oc = {
+		.ifname = conf->ifname, .control = c,
+		.pool_v4 = conf->pool_v4, .pool_v6 = conf->pool_v6,
+		.pool_fixed = conf->pool_fixed, .n_pool_fixed = conf->n_pool_fixed,
+	};
 	char err[256];
 	int rc = wg_uapi_server_open(&c->server, &sc, err, sizeof(err));
 
-	if (rc != 0)
+	if (rc != 0) {
 		fprintf(stderr, "wgedge: control socket: %s\n", err);
+		return rc;
+	}
+	rc = wg_orch_server_open(&c->orch, &oc, err, sizeof(err));
+	if (rc != 0)
+		fprintf(stderr, "wgedge: orchestration socket: %s\n", err);
 	return rc;
 }
 
@@ -95,8 +125,10 @@ wg_control_create(struct wg_control **out, const struct wg_control_conf *conf)
 	c->realtime_ns = conf->realtime_ns ? conf->realtime_ns : default_realtime;
 	c->clock_ctx = conf->clock_ctx;
 	rc = control_alloc(c, conf);
+	if (rc == 0)
+		rc = control_pool(c, conf);
 	if (rc == 0 && conf->serve_socket)
-		rc = control_open_socket(c, conf->ifname);
+		rc = control_open_socket(c, conf);
 	if (rc != 0) {
 		wg_control_destroy(c);
 		return rc;
@@ -110,9 +142,11 @@ wg_control_destroy(struct wg_control *c)
 {
 	if (c == NULL)
 		return;
+	wg_orch_server_close(c->orch);
 	wg_uapi_server_close(c->server);
 	/* No observer events on destroy: the dataplane goes with it. */
 	wg_device_destroy(c->dev);
+	wg_ippool_destroy(c->pool);
 	if (c->peers != NULL)
 		sodium_memzero(c->peers, c->max_peers * sizeof(*c->peers));
 	free(c->peers);
@@ -135,6 +169,9 @@ wg_control_poll(struct wg_control *c, int timeout_ms)
 {
 	uint64_t now;
 
+	/* Both sockets are served; only one of them may wait. */
+	if (c->orch != NULL)
+		wg_orch_server_poll(c->orch, c->server != NULL ? 0 : timeout_ms);
 	if (c->server != NULL)
 		wg_uapi_server_poll(c->server, timeout_ms);
 	ctl_handshake_rx(c);

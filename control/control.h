@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ippool.h"
 #include "uapi.h"
 
 struct wg_dp;
@@ -27,13 +28,26 @@ typedef uint64_t (*wg_control_clock_fn)(void *ctx);
 struct wg_control_conf {
 	struct wg_dp *dp;		/* must outlive the control thread */
 	const char *ifname;		/* names the UAPI socket */
-	bool serve_socket;		/* /var/run/wireguard/<ifname>.sock */
+	/* /var/run/wireguard/<ifname>.sock (wg) and
+	 * /var/run/wgedge/<ifname>.ctl (orchestration, control/orch.h) */
+	bool serve_socket;
 	uint32_t max_peers;		/* <= the dataplane's max_peers */
 	uint32_t idle_expiry_s;		/* wipe idle peers' state; 0 = never */
 	/* Monotonic time (timers) and Unix time (handshake times), in ns;
 	 * NULL: CLOCK_MONOTONIC and CLOCK_REALTIME. */
 	wg_control_clock_fn monotonic_ns, realtime_ns;
 	void *clock_ctx;
+	/*
+	 * The tunnel address pool that orchestration's add-peer draws from
+	 * (copied at create). Either range may be NULL: that family is not
+	 * offered; both NULL: no pool. pool_fixed (the gateway's own
+	 * addresses) are never handed out. Addresses in the ranges that
+	 * peers hold as /32 or /128 allowed IPs, however they got them, are
+	 * in use; they go back to the pool when no peer holds them any more.
+	 */
+	const struct wg_ippool_prefix *pool_v4, *pool_v6;
+	const struct wg_ippool_addr *pool_fixed;
+	size_t n_pool_fixed;
 };
 
 /* 0, or a negative errno (and a message on stderr). */

@@ -6,6 +6,7 @@
  * the model; a dataplane table that refuses one (a full route table) is
  * reported on stderr and leaves the peer without that route.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 
 #include "control_priv.h"
 #include "dp.h"
+#include "ippool.h"
 
 struct wg_control_peer *
 ctl_peer_by_dp(struct wg_control *c, uint32_t dp_id, uint32_t *slot)
@@ -146,6 +148,48 @@ on_peer_keepalive_changed(void *ctx, const struct wg_device_peer *peer,
 	ctl_timers_rearm(c, peer->id);
 }
 
+/*
+ * The address pool mirrors the allowed-IP table: an address of the pool's
+ * ranges is in use exactly while some peer holds it as a /32 or /128, so
+ * that `wg set` of such an address cannot later be handed to someone else,
+ * and a removed peer's addresses (each announced as allowed_ip_removed
+ * before peer_removed) go back. Orchestration allocates an address before
+ * its apply; the reservation here then finds it in use, which is fine.
+ */
+static bool
+pool_addr(const struct wg_control *c, const struct wg_uapi_allowed_ip *prefix,
+	  struct wg_ippool_addr *a)
+{
+	if (c->pool == NULL ||
+	    prefix->cidr != (prefix->family == WG_AF_INET ? 32 : 128))
+		return false;
+	memset(a, 0, sizeof(*a));
+	a->family = prefix->family;
+	memcpy(a->addr.v6, prefix->addr, sizeof(a->addr.v6));
+	return true;
+}
+
+static void
+pool_reserve(struct wg_control *c, const struct wg_uapi_allowed_ip *prefix)
+{
+	struct wg_ippool_addr a;
+
+	/* -EEXIST: already in use; -ERANGE: not the pool's business. */
+	if (pool_addr(c, prefix, &a) && wg_ippool_reserve(c->pool, &a) == -ENOMEM)
+		fprintf(stderr, "wgedge: address pool: cannot reserve an allowed IP: %s\n",
+			strerror(ENOMEM));
+}
+
+static void
+pool_release(struct wg_control *c, const struct wg_uapi_allowed_ip *prefix)
+{
+	struct wg_ippool_addr a;
+
+	/* -ENOENT: outside the ranges; -EPERM: a fixed address stays. */
+	if (pool_addr(c, prefix, &a))
+		wg_ippool_free(c->pool, &a);
+}
+
 static void
 on_allowed_ip_added(void *ctx, const struct wg_device_peer *peer,
 		    const struct wg_uapi_allowed_ip *prefix,
@@ -154,7 +198,9 @@ on_allowed_ip_added(void *ctx, const struct wg_device_peer *peer,
 	struct wg_control *c = ctx;
 	int rc;
 
-	(void)from;	/* the dataplane moves a prefix held by another peer */
+	/* the dataplane moves a prefix held by another peer */
+	if (from == NULL)
+		pool_reserve(c, prefix);
 	rc = wg_dp_allowed_ip_add(c->dp, c->peers[peer->id].dp_id, prefix->family,
 				  prefix->addr, prefix->cidr);
 	if (rc < 0)
@@ -170,6 +216,7 @@ on_allowed_ip_removed(void *ctx, const struct wg_device_peer *peer,
 
 	wg_dp_allowed_ip_remove(c->dp, c->peers[peer->id].dp_id, prefix->family,
 				prefix->addr, prefix->cidr);
+	pool_release(c, prefix);
 }
 
 const struct wg_device_observer ctl_observer = {

@@ -22,6 +22,8 @@
 #include "timers.h"
 
 struct wg_uapi_server;
+struct wg_orch_server;
+struct wg_ippool;
 
 enum {
 	WG_CONTROL_BURST = 32,		/* handshake messages per poll */
@@ -59,6 +61,8 @@ struct wg_control {
 	struct wg_dp *dp;
 	struct wg_device *dev;
 	struct wg_uapi_server *server;
+	struct wg_orch_server *orch;		/* NULL: not serving */
+	struct wg_ippool *pool;			/* NULL: no address pool */
 	struct wg_noise_identity identity;	/* mirror of the model's */
 	struct wg_cookie_checker checker;
 	struct wg_ratelimiter *ratelimiter;

@@ -8,7 +8,7 @@
  * without -l/-c/--lcores the lcores are taken from the configuration (the
  * control lcore as main lcore, then the workers'). The main lcore runs the
  * control thread; each worker polls its queues on its own lcore. SIGINT and
- * SIGTERM stop it cleanly (the control socket file is removed).
+ * SIGTERM stop it cleanly (the control sockets' files are removed).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -24,6 +24,7 @@
 
 #include "daemon.h"
 #include "keys.h"
+#include "orch.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -115,10 +116,47 @@ struct gateway {
 	unsigned int launched;
 };
 
+/* The address pool's ranges, and what it never hands out: our own addresses. */
+struct pool_conf {
+	struct wg_ippool_prefix v4, v6;
+	struct wg_ippool_addr fixed[4];
+};
+
+static void
+pool_conf(const struct wg_config *cfg, struct pool_conf *pc,
+	  struct wg_control_conf *cc)
+{
+	const struct wg_config_addr *own[] = {
+		&cfg->outer.ipv4, &cfg->outer.ipv6, &cfg->clear.ipv4, &cfg->clear.ipv6,
+	};
+	const struct wg_config_addr *range[2] = { &cfg->pool4, &cfg->pool6 };
+	struct wg_ippool_prefix *p[2] = { &pc->v4, &pc->v6 };
+	unsigned int i;
+
+	memset(pc, 0, sizeof(*pc));
+	for (i = 0; i < 2; i++) {
+		if (range[i]->family == WG_AF_NONE)
+			continue;
+		p[i]->base.family = range[i]->family;
+		memcpy(p[i]->base.addr.v6, range[i]->addr, sizeof(p[i]->base.addr.v6));
+		p[i]->cidr = range[i]->prefix_len;
+	}
+	cc->pool_v4 = cfg->pool4.family != WG_AF_NONE ? &pc->v4 : NULL;
+	cc->pool_v6 = cfg->pool6.family != WG_AF_NONE ? &pc->v6 : NULL;
+	for (i = 0; i < RTE_DIM(own); i++) {
+		if (own[i]->family == WG_AF_NONE)
+			continue;
+		pc->fixed[cc->n_pool_fixed].family = own[i]->family;
+		memcpy(pc->fixed[cc->n_pool_fixed++].addr.v6, own[i]->addr, 16);
+	}
+	cc->pool_fixed = pc->fixed;
+}
+
 static int
 gateway_start(struct gateway *g)
 {
 	struct wg_control_conf cc = { 0 };
+	struct pool_conf pc;
 	struct wg_dp_conf dc;
 	char err[256];
 	unsigned int k;
@@ -139,6 +177,7 @@ gateway_start(struct gateway *g)
 	cc.serve_socket = true;
 	cc.max_peers = g->cfg.max_peers;
 	cc.idle_expiry_s = g->cfg.idle_expiry;
+	pool_conf(&g->cfg, &pc, &cc);
 	if ((rc = wg_control_create(&g->ctl, &cc)) != 0)
 		return rc;
 	if ((rc = wgd_apply_config(g->ctl, &g->cfg)) != 0) {
@@ -175,9 +214,10 @@ announce(const struct gateway *g)
 
 	wg_key_to_base64(pub, g->cfg.public_key);
 	fprintf(stderr, "wgedge: interface %s up: public key %s, port %u, %u worker(s), "
-		"%u peer(s); control socket /var/run/wireguard/%s.sock\n",
+		"%u peer(s); control socket /var/run/wireguard/%s.sock, "
+		"orchestration " WG_ORCH_DIR "/%s.ctl\n",
 		g->cfg.interface, pub, g->cfg.listen_port, g->cfg.n_workers,
-		g->cfg.n_peers, g->cfg.interface);
+		g->cfg.n_peers, g->cfg.interface, g->cfg.interface);
 }
 
 static int

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The stats answer: the control thread's counters, the dataplane's totals
+ * and every drop reason by name first, then the peers in slot id order,
+ * ORCH_CHUNK at a time as the socket drains, so 100,000 peers need no big
+ * buffer. Per-peer traffic is read from the dataplane at that moment.
+ */
+#include <arpa/inet.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dp.h"
+#include "orch_priv.h"
+
+struct counter {
+	const char *name;
+	size_t off;
+};
+
+#define CTL(f) { #f, offsetof(struct wg_control_stats, f) }
+static const struct counter ctl_counters[] = {
+	CTL(initiations_rx), CTL(responses_rx), CTL(cookies_rx),
+	CTL(initiations_tx), CTL(responses_tx), CTL(cookies_tx),
+	CTL(handshakes_completed), CTL(keepalives_tx), CTL(rejected_mac),
+	CTL(rejected_ratelimit), CTL(rejected_handshake), CTL(rejected_index),
+	CTL(under_load_cookies), CTL(expired_peers), CTL(key_zeroings),
+};
+#undef CTL
+
+#define DP(f) { #f, offsetof(struct wg_dp_stats, f) }
+static const struct counter dp_counters[] = {
+	DP(outer_rx_packets), DP(outer_rx_bytes), DP(outer_tx_packets),
+	DP(outer_tx_bytes), DP(clear_rx_packets), DP(clear_rx_bytes),
+	DP(clear_tx_packets), DP(clear_tx_bytes), DP(decrypted), DP(encrypted),
+	DP(keepalives_rx), DP(handshakes_rx), DP(staged), DP(roamed),
+	DP(events_lost),
+};
+#undef DP
+
+static void
+json_counters(struct orch_conn *c, const char *name, const void *st,
+	      const struct counter *t, size_t n)
+{
+	uint64_t v;
+	size_t i;
+
+	orch_printf(c, ",\"%s\":{", name);
+	for (i = 0; i < n; i++) {
+		memcpy(&v, (const uint8_t *)st + t[i].off, sizeof(v));
+		orch_printf(c, "%s\"%s\":%llu", i == 0 ? "" : ",", t[i].name,
+			    (unsigned long long)v);
+	}
+	orch_write(c, "}", 1);
+}
+
+static void
+json_drops(struct orch_conn *c, const struct wg_dp_stats *st)
+{
+	unsigned int r;
+
+	orch_printf(c, ",\"drops\":{");
+	for (r = 0; r < WG_DROP_MAX; r++)
+		orch_printf(c, "%s\"%s\":%llu", r == 0 ? "" : ",",
+			    wg_dp_drop_name(r), (unsigned long long)st->drops[r]);
+	orch_printf(c, "},\"drops_total\":%llu",
+		    (unsigned long long)wg_dp_drops_total(st));
+}
+
+static void
+json_pool(struct orch_conn *c)
+{
+	static const char *const fam[2] = { "ipv4", "ipv6" };
+	const struct wg_orch_server *s = c->srv;
+	struct wg_uapi_allowed_ip p = { 0 };
+	char text[ORCH_ADDR_STRLEN];
+	unsigned int i;
+
+	orch_printf(c, ",\"pool\":{");
+	for (i = 0; i < 2; i++) {
+		orch_printf(c, "%s\"%s\":", i == 0 ? "" : ",", fam[i]);
+		if (!s->has_range[i] || s->ctl->pool == NULL) {
+			orch_printf(c, "null,\"%s_in_use\":0", fam[i]);
+			continue;
+		}
+		p.family = s->range[i].base.family;
+		p.cidr = s->range[i].cidr;
+		memcpy(p.addr, s->range[i].base.addr.v6, sizeof(p.addr));
+		orch_prefix_text(text, &p);
+		orch_printf(c, "\"%s\",\"%s_in_use\":%zu", text, fam[i],
+			    wg_ippool_count(s->ctl->pool, p.family));
+	}
+	orch_write(c, "}", 1);
+}
+
+static void
+json_endpoint(struct orch_conn *c, const struct wg_endpoint *e)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (e->family == WG_AF_NONE ||
+	    inet_ntop(e->family == WG_AF_INET ? AF_INET : AF_INET6, e->addr.v6,
+		      ip, sizeof(ip)) == NULL) {
+		orch_write(c, "null", 4);
+		return;
+	}
+	orch_printf(c, e->family == WG_AF_INET ? "\"%s:%u\"" : "\"[%s]:%u\"",
+		    ip, e->port);
+}
+
+static void
+json_peer(struct orch_conn *c, const struct wg_device_peer *p)
+{
+	struct wg_control *ctl = c->srv->ctl;
+	struct wg_dp_peer_stats st = { .rx_bytes = p->rx_bytes,
+				       .tx_bytes = p->tx_bytes };
+	const struct wg_device_allowed_ip *a;
+	char b64[WG_KEY_B64_LEN + 1], text[ORCH_ADDR_STRLEN];
+
+	wg_key_to_base64(b64, p->public_key);
+	orch_printf(c, "%s{\"public_key\":\"%s\",\"endpoint\":",
+		    c->stats_listed++ == 0 ? "" : ",", b64);
+	json_endpoint(c, &p->endpoint);
+	orch_printf(c, ",\"allowed_ips\":[");
+	for (a = p->allowed_ips; a != NULL; a = a->next) {
+		orch_prefix_text(text, &a->prefix);
+		orch_printf(c, "%s\"%s\"", a == p->allowed_ips ? "" : ",", text);
+	}
+	/* Fresher than the model's copy, which the control loop refreshes
+	 * a slice at a time. */
+	if (ctl->peers[p->id].in_use)
+		wg_dp_peer_stats_get(ctl->dp, ctl->peers[p->id].dp_id, &st);
+	orch_printf(c, "],\"rx_bytes\":%llu,\"tx_bytes\":%llu,"
+		    "\"rx_packets\":%llu,\"tx_packets\":%llu,\"last_handshake\":",
+		    (unsigned long long)st.rx_bytes, (unsigned long long)st.tx_bytes,
+		    (unsigned long long)st.rx_packets,
+		    (unsigned long long)st.tx_packets);
+	if (p->last_handshake_sec == 0)
+		orch_write(c, "null", 4);
+	else
+		orch_printf(c, "%llu", (unsigned long long)p->last_handshake_sec);
+	orch_printf(c, ",\"persistent_keepalive\":%u}", p->persistent_keepalive);
+}
+
+/* The next ORCH_CHUNK peers; the end of the answer after the last. */
+static bool
+stats_chunk(struct orch_conn *c)
+{
+	const struct wg_device *dev = c->srv->ctl->dev;
+	uint32_t max = wg_device_max_peers(dev), n = 0;
+	const struct wg_device_peer *p;
+
+	while (c->stats_next < max && n < ORCH_CHUNK) {
+		p = wg_device_peer_get(dev, c->stats_next++);
+		if (p != NULL) {
+			json_peer(c, p);
+			n++;
+		}
+	}
+	if (c->stats_next < max)
+		return false;
+	orch_write(c, "]}\n", 3);
+	return true;
+}
+
+void
+orch_stats_start(struct orch_conn *c)
+{
+	struct wg_control *ctl = c->srv->ctl;
+	struct wg_control_stats cs;
+	struct wg_dp_stats ds;
+
+	wg_control_stats_get(ctl, &cs);
+	wg_dp_stats_get(ctl->dp, &ds);
+	orch_printf(c, "{\"ok\":true,\"interface\":");
+	orch_json_string(c, c->srv->ifname);
+	orch_printf(c, ",\"idle_expiry\":%u,\"peer_count\":%u,\"max_peers\":%u",
+		    wg_control_idle_expiry(ctl), wg_device_peer_count(ctl->dev),
+		    wg_device_max_peers(ctl->dev));
+	json_counters(c, "control", &cs, ctl_counters,
+		      sizeof(ctl_counters) / sizeof(ctl_counters[0]));
+	json_counters(c, "dataplane", &ds, dp_counters,
+		      sizeof(dp_counters) / sizeof(dp_counters[0]));
+	json_drops(c, &ds);
+	json_pool(c);
+	orch_printf(c, ",\"peers\":[");
+	c->stats_next = 0;
+	c->stats_listed = 0;
+	c->stream = stats_chunk;
+}
