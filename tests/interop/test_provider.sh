@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# The provider features with a real client (wireguard-go), through wgedge on
+# net_af_packet (scripts/lib/topology.sh):
+#   - a client added with `wgedgectl add-peer` gets a random address from
+#     the pool, uses it and reaches the server;
+#   - after `wgedgectl rotate` the old address no longer passes the gateway
+#     and the new one does;
+#   - with a short idle_expiry the gateway forgets the client's endpoint
+#     (wg show shows none), and the client comes back by handshaking again.
+#
+#   tests/interop/test_provider.sh WGEDGE_BINARY WGEDGECTL_BINARY
+set -uo pipefail
+
+bin=$(realpath "$1")
+ctl=$(realpath "$2")
+top=$(cd "$(dirname "$0")/../.." && pwd)
+P=wgp$(($$ % 10000))
+EXPIRY=15
+# shellcheck source=scripts/lib/topology.sh
+. "$top/scripts/lib/topology.sh"
+
+pass=0
+fail=0
+check() {
+	local what=$1
+	shift
+	if "$@" >"$TOPO_DIR/last.out" 2>&1; then
+		echo "ok - $what"
+		pass=$((pass + 1))
+	else
+		echo "not ok - $what"
+		sed 's/^/#   /' "$TOPO_DIR/last.out" | tail -15
+		fail=$((fail + 1))
+	fi
+}
+
+if [ "$(id -u)" -ne 0 ] || ! command -v wireguard-go >/dev/null ||
+   ! ip netns add "${P}probe" 2>/dev/null; then
+	echo "SKIPPED: interop-provider: needs root, namespaces and wireguard-go"
+	exit 77
+fi
+ip netns del "${P}probe"
+on_exit() {
+	[ "$fail" -ne 0 ] && [ -d "$TOPO_DIR" ] && sed 's/^/#   /' "$TOPO_DIR/wgedge.log" | tail -20
+	topo_down
+}
+trap on_exit EXIT
+
+topo_down
+topo_up
+gw_key=$(wg genkey); gw_pub=$(printf '%s' "$gw_key" | wg pubkey)
+cl_key=$(wg genkey); cl_pub=$(printf '%s' "$cl_key" | wg pubkey)
+topo_gateway_config "$gw_key" "$EXPIRY"
+# The pool: the tunnel /24 the server routes back through the gateway.
+cat >>"$TOPO_DIR/wgedge.conf" <<EOF
+address_pool = { ipv4 = "10.200.0.0/24"; };
+EOF
+topo_gateway_start "$bin" || exit 1
+
+json_field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+
+answer=$("$ctl" "$WGEDGE_IF" add-peer "public_key=$cl_pub" family=4)
+addr1=$(printf '%s' "$answer" | json_field ipv4)
+echo "# add-peer: $answer"
+
+# The client uses the address it was given (not 10.200.0.2).
+setsid ip netns exec "${P}c" wireguard-go -f "$CLIENT_IF" >"$TOPO_DIR/wireguard-go.log" 2>&1 </dev/null &
+echo $! >"$TOPO_DIR/wireguard-go.pid"
+for _ in $(seq 1 50); do [ -S "/var/run/wireguard/$CLIENT_IF.sock" ] && break; sleep 0.1; done
+(umask 077; printf '%s\n' "$cl_key" >"$TOPO_DIR/client.key")
+topo_ns c wg set "$CLIENT_IF" private-key "$TOPO_DIR/client.key" \
+	peer "$gw_pub" endpoint 192.0.2.1:51820 allowed-ips 10.10.0.0/24
+topo_ns c ip addr add "$addr1/32" dev "$CLIENT_IF"
+topo_ns c ip link set "$CLIENT_IF" up
+topo_ns c ip route add 10.10.0.0/24 dev "$CLIENT_IF" src "$addr1"
+
+ping_from() { # source address, tries
+	local i
+	for i in $(seq 1 "${2:-5}"); do
+		topo_ns c ping -c 1 -W 1 -I "$1" 10.10.0.2 && return 0
+	done
+	return 1
+}
+
+check "add-peer gave an address in the pool ($addr1)" \
+	bash -c "[[ '$addr1' == 10.200.0.* ]]"
+check "the client reaches the server from its allocated address" ping_from "$addr1"
+
+answer=$("$ctl" "$WGEDGE_IF" rotate "public_key=$cl_pub" family=4)
+echo "# rotate: $answer"
+addr2=$(printf '%s' "$answer" | python3 -c "import json,sys; a=json.load(sys.stdin); print(a['new']['ipv4'] if isinstance(a.get('new'), dict) else a.get('ipv4'))")
+topo_ns c ip addr add "$addr2/32" dev "$CLIENT_IF"
+check "rotation gave a different address ($addr1 -> $addr2)" \
+	bash -c "[[ '$addr2' == 10.200.0.* && '$addr2' != '$addr1' ]]"
+check "the old address no longer passes the gateway" \
+	bash -c "! ip netns exec ${P}c ping -c 2 -W 1 -I $addr1 10.10.0.2"
+check "the new address does" ping_from "$addr2"
+
+# Idle expiry: EXPIRY seconds after the latest handshake the gateway wipes
+# the client's endpoint and session.
+sleep $((EXPIRY + 2))
+check "after idle_expiry, wg show has no endpoint for the client" \
+	bash -c "wg show $WGEDGE_IF endpoints | grep -q '(none)'"
+check "after idle_expiry, wg show has no latest handshake" \
+	bash -c "wg show $WGEDGE_IF latest-handshakes | awk '{ exit \$2 != 0 }'"
+# The client's old session is gone on the gateway; it handshakes again
+# once its own timers notice (KEEPALIVE + REKEY_TIMEOUT, about 15 s).
+check "the client reconnects by handshaking again and traffic flows" \
+	ping_from "$addr2" 30
+check "the gateway knows the client's endpoint again" \
+	bash -c "wg show $WGEDGE_IF endpoints | grep -q 192.0.2.2"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
