@@ -14,6 +14,7 @@
 #include <sys/types.h>
 #include <sys/un.h>
 
+#include "unix_listen.h"
 #include "control_priv.h"
 #include "ippool.h"
 #include "orch.h"
@@ -89,7 +90,7 @@ struct orch_conn {
 };
 
 struct wg_orch_server {
-	int listen_fd;
+	struct wg_unix_listener lsn;	/* the socket file */
 	int epfd;
 	struct wg_control *ctl;
 	unsigned int max_conns;
@@ -102,9 +103,6 @@ struct wg_orch_server {
 	size_t n_fixed;
 	char ifname[16];
 	/* Which file we bound, so that close removes only ours. */
-	dev_t sock_dev;
-	ino_t sock_ino;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
 /* A parsed request line: the command and its key=value arguments, which

@@ -6,20 +6,17 @@
  * connection is in uapi_server_conn.c.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "uapi_server_priv.h"
 
 enum {
-	IFNAME_MAX = 15,		/* IFNAMSIZ - 1, as wg(8) */
 	EVENTS_PER_POLL = 64,
 	ACCEPTS_PER_POLL = 64
 };
@@ -33,136 +30,7 @@ wg_uapi_server_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static int __attribute__((format(printf, 4, 5)))
-fail(int ret, char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
-
 /* ---- claiming the name -------------------------------------------------- */
-
-static bool
-ifname_valid(const char *name)
-{
-	size_t i, n = strlen(name);
-
-	if (n == 0 || n > IFNAME_MAX || strcmp(name, ".") == 0 ||
-	    strcmp(name, "..") == 0)
-		return false;
-	for (i = 0; i < n; i++)
-		if (name[i] == '/' || name[i] <= ' ' || name[i] == 0x7f)
-			return false;
-	return true;
-}
-
-static int
-make_dir(const char *dir, char *err, size_t errlen)
-{
-	struct stat st;
-	int e;
-
-	if (stat(dir, &st) == 0)
-		return S_ISDIR(st.st_mode) ? 0 :
-		       fail(-ENOTDIR, err, errlen, "%s is not a directory", dir);
-	/* chmod: the umask may have narrowed mkdir's mode. */
-	if (errno == ENOENT && mkdir(dir, 0755) == 0 && chmod(dir, 0755) == 0)
-		return 0;
-	e = errno;
-	if (e == EEXIST)	/* lost a race to create it: fine */
-		return 0;
-	return fail(-e, err, errlen, "cannot create %s: %s", dir, strerror(e));
-}
-
-/*
- * Is someone listening on path? A socket file nobody listens on is a
- * crashed instance's: removed. Anything else there is refused.
- */
-static int
-claim_path(const struct sockaddr_un *addr, char *err, size_t errlen)
-{
-	const char *path = addr->sun_path;
-	struct stat st;
-	int fd, ret, e;
-
-	if (lstat(path, &st) != 0)
-		return errno == ENOENT ? 0 :
-		       fail(-errno, err, errlen, "%s: %s", path, strerror(errno));
-	if (!S_ISSOCK(st.st_mode))
-		return fail(-EEXIST, err, errlen,
-			    "%s exists and is not a socket", path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return fail(-errno, err, errlen, "socket: %s", strerror(errno));
-	ret = connect(fd, (const struct sockaddr *)addr, sizeof(*addr));
-	e = errno;
-	close(fd);
-	if (ret == 0 || e == EAGAIN || e == EINPROGRESS)
-		return fail(-EADDRINUSE, err, errlen,
-			    "%s is in use: another instance serves this interface",
-			    path);
-	if (e != ECONNREFUSED)
-		return fail(-e, err, errlen, "%s: %s", path, strerror(e));
-	if (unlink(path) != 0 && errno != ENOENT)
-		return fail(-errno, err, errlen, "cannot remove stale %s: %s",
-			    path, strerror(errno));
-	return 0;
-}
-
-/* bind() creates the file: under umask 0177 it is born 0600. */
-static int
-bind_listen(struct wg_uapi_server *s, const struct sockaddr_un *addr,
-	    char *err, size_t errlen)
-{
-	struct stat st;
-	mode_t old;
-	int ret, e;
-
-	s->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			      0);
-	if (s->listen_fd < 0)
-		return fail(-errno, err, errlen, "socket: %s", strerror(errno));
-	old = umask(0177);
-	ret = bind(s->listen_fd, (const struct sockaddr *)addr, sizeof(*addr));
-	e = errno;
-	umask(old);
-	if (ret != 0)
-		return fail(-e, err, errlen, "bind %s: %s", addr->sun_path,
-			    strerror(e));
-	if (chmod(addr->sun_path, 0600) != 0 || stat(addr->sun_path, &st) != 0 ||
-	    listen(s->listen_fd, SOMAXCONN) != 0) {
-		e = errno;
-		unlink(addr->sun_path);
-		return fail(-e, err, errlen, "listen %s: %s", addr->sun_path,
-			    strerror(e));
-	}
-	s->sock_dev = st.st_dev;
-	s->sock_ino = st.st_ino;
-	return 0;
-}
-
-static int
-make_addr(struct sockaddr_un *addr, const struct wg_uapi_server_config *cfg,
-	  const char *dir, char *err, size_t errlen)
-{
-	int n;
-
-	if (!ifname_valid(cfg->ifname))
-		return fail(-EINVAL, err, errlen, "invalid interface name");
-	memset(addr, 0, sizeof(*addr));
-	addr->sun_family = AF_UNIX;
-	n = snprintf(addr->sun_path, sizeof(addr->sun_path), "%s/%s.sock", dir,
-		     cfg->ifname);
-	if (n < 0 || (size_t)n >= sizeof(addr->sun_path))
-		return fail(-ENAMETOOLONG, err, errlen, "socket path too long");
-	return 0;
-}
 
 /* ---- open / close ------------------------------------------------------- */
 
@@ -172,23 +40,15 @@ server_start(struct wg_uapi_server *s, const struct wg_uapi_server_config *cfg,
 {
 	const char *dir = cfg->dir != NULL ? cfg->dir : WG_UAPI_SERVER_DIR;
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
-	struct sockaddr_un addr;
 	int ret;
 
-	ret = make_addr(&addr, cfg, dir, err, errlen);
-	if (ret == 0)
-		ret = make_dir(dir, err, errlen);
-	if (ret == 0)
-		ret = claim_path(&addr, err, errlen);
-	if (ret == 0)
-		ret = bind_listen(s, &addr, err, errlen);
+	ret = wg_unix_listen(&s->lsn, dir, cfg->ifname, ".sock", err, errlen);
 	if (ret != 0)
 		return ret;
-	memcpy(s->path, addr.sun_path, sizeof(s->path));
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (s->epfd < 0 ||
-	    epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->listen_fd, &ev) != 0)
-		return fail(-errno, err, errlen, "epoll: %s", strerror(errno));
+	    epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->lsn.fd, &ev) != 0)
+		return wg_unix_fail(-errno, err, errlen, "epoll: %s", strerror(errno));
 	return 0;
 }
 
@@ -204,11 +64,12 @@ wg_uapi_server_open(struct wg_uapi_server **out,
 	if (errlen > 0)
 		err[0] = '\0';
 	if (cfg->device == NULL || cfg->ifname == NULL)
-		return fail(-EINVAL, err, errlen, "no device or interface name");
+		return wg_unix_fail(-EINVAL, err, errlen, "no device or interface name");
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
-		return fail(-ENOMEM, err, errlen, "out of memory");
-	s->listen_fd = s->epfd = -1;
+		return wg_unix_fail(-ENOMEM, err, errlen, "out of memory");
+	s->lsn.fd = -1;
+	s->epfd = -1;
 	s->dev = cfg->device;
 	s->max_conns = cfg->max_connections != 0 ? cfg->max_connections :
 						   WG_UAPI_SERVER_MAX_CONNECTIONS;
@@ -223,17 +84,6 @@ wg_uapi_server_open(struct wg_uapi_server **out,
 	return 0;
 }
 
-/* Removes the socket file only if it is still the one we bound. */
-static void
-remove_socket_file(const struct wg_uapi_server *s)
-{
-	struct stat st;
-
-	if (s->path[0] != '\0' && lstat(s->path, &st) == 0 &&
-	    st.st_dev == s->sock_dev && st.st_ino == s->sock_ino)
-		unlink(s->path);
-}
-
 void
 wg_uapi_server_close(struct wg_uapi_server *s)
 {
@@ -241,10 +91,7 @@ wg_uapi_server_close(struct wg_uapi_server *s)
 		return;
 	while (s->conns != NULL)
 		wg_uapi_conn_close(s->conns);
-	if (s->listen_fd >= 0) {
-		remove_socket_file(s);
-		close(s->listen_fd);
-	}
+	wg_unix_listener_close(&s->lsn);
 	if (s->epfd >= 0)
 		close(s->epfd);
 	free(s);
@@ -265,7 +112,7 @@ wg_uapi_server_connections(const struct wg_uapi_server *s)
 const char *
 wg_uapi_server_path(const struct wg_uapi_server *s)
 {
-	return s->path;
+	return s->lsn.path;
 }
 
 /* ---- the loop ----------------------------------------------------------- */
@@ -277,7 +124,7 @@ accept_all(struct wg_uapi_server *s)
 	int fd;
 
 	for (i = 0; i < ACCEPTS_PER_POLL; i++) {
-		fd = accept4(s->listen_fd, NULL, NULL,
+		fd = accept4(s->lsn.fd, NULL, NULL,
 			     SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;

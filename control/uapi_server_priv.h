@@ -11,6 +11,7 @@
 #include <sys/types.h>
 #include <sys/un.h>
 
+#include "unix_listen.h"
 #include "uapi_server.h"
 
 enum {
@@ -62,7 +63,7 @@ struct wg_uapi_conn {
 };
 
 struct wg_uapi_server {
-	int listen_fd;
+	struct wg_unix_listener lsn;	/* the socket file */
 	int epfd;
 	struct wg_device *dev;
 	unsigned int max_conns;
@@ -70,9 +71,6 @@ struct wg_uapi_server {
 	unsigned int idle_ms;
 	struct wg_uapi_conn *conns;
 	/* Which file we bound, so that close removes only ours. */
-	dev_t sock_dev;
-	ino_t sock_ino;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
 uint64_t wg_uapi_server_now_ms(void);
