@@ -2,8 +2,10 @@
 /*
  * The case list and the few facts every family shares (IMIX, size labels).
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bench.h"
 
@@ -93,4 +95,53 @@ wg_bench_list_free(struct wg_bench_list *l)
 	free(l->v);
 	l->v = NULL;
 	l->n = l->cap = 0;
+}
+
+void
+wg_bench_extra_set(struct wg_bench_case *bc, const char *name, double value)
+{
+	unsigned int i;
+
+	for (i = 0; i < bc->n_extra; i++) {
+		if (strcmp(bc->extra[i].name, name) == 0) {
+			bc->extra[i].value = value;
+			return;
+		}
+	}
+	if (bc->n_extra < WG_BENCH_MAX_EXTRA)
+		bc->extra[bc->n_extra++] = (struct wg_bench_extra){ name, value };
+}
+
+void
+wg_bench_extra_add(struct wg_bench_case *bc, const char *name, double v)
+{
+	double old = wg_bench_extra_get(bc, name);
+
+	wg_bench_extra_set(bc, name, isnan(old) ? v : old + v);
+}
+
+double
+wg_bench_extra_get(const struct wg_bench_case *bc, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < bc->n_extra; i++)
+		if (strcmp(bc->extra[i].name, name) == 0)
+			return bc->extra[i].value;
+	return NAN;
+}
+
+int
+wg_bench_ratio_add(struct wg_bench_case *bc, const char *name,
+		   const struct wg_bench_case *ref, const struct wg_bench_case *ref2)
+{
+	struct wg_bench_ratio *r;
+
+	if (bc->n_ratios == WG_BENCH_MAX_RATIOS)
+		return -1;
+	r = &bc->ratios[bc->n_ratios++];
+	r->name = name;
+	r->ref[0] = ref;
+	r->ref[1] = ref2;
+	return 0;
 }

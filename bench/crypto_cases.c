@@ -242,33 +242,38 @@ crypto_prepare(struct wg_bench_case *bc, bool sealed)
 }
 
 static void
-seal_prepare(struct wg_bench_case *bc)
+seal_prepare(struct wg_bench_case *bc, unsigned int lane)
 {
+	(void)lane;
 	crypto_prepare(bc, false);
 }
 
 static void
-open_prepare(struct wg_bench_case *bc)
+open_prepare(struct wg_bench_case *bc, unsigned int lane)
 {
+	(void)lane;
 	crypto_prepare(bc, true);
 }
 
+/* One lane: the crypto cases measure one core. */
 static uint32_t
-seal_run(struct wg_bench_case *bc, uint64_t *inner_bytes)
+seal_run(struct wg_bench_case *bc, unsigned int lane, uint64_t *inner_bytes)
 {
 	struct crypto_case *cc = bc->priv;
 
+	(void)lane;
 	wg_crypto_seal_burst(cc->c, cc->ops, WG_BENCH_BURST);
 	*inner_bytes += cc->burst_bytes;
 	return WG_BENCH_BURST;
 }
 
 static uint32_t
-open_run(struct wg_bench_case *bc, uint64_t *inner_bytes)
+open_run(struct wg_bench_case *bc, unsigned int lane, uint64_t *inner_bytes)
 {
 	struct crypto_case *cc = bc->priv;
 	uint16_t good;
 
+	(void)lane;
 	good = wg_crypto_open_burst(cc->c, cc->ops, WG_BENCH_BURST, cc->ok);
 	cc->rejected += WG_BENCH_BURST - good;
 	*inner_bytes += cc->burst_bytes;

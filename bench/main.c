@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * wgedge-bench: options, pinning, the interleaved rounds, and the output.
+ * wgedge-bench: options, pinning, the interleaved rounds, the studies, and
+ * the output.
  *
  * Every case of every family runs once per round; round r starts at a
  * different case (the start moves by n/rounds each round), so no case is
- * always the first after a long setup or always the last. Exit status: 0,
- * 1 if a case failed its verify() or the run could not be set up, 2 for a
- * usage error.
+ * always the first after a long setup or always the last. The studies
+ * (latency, peer scale) run once the rounds are over and the families'
+ * gateways are freed. Exit status: 0, 1 if a case failed its verify(), a
+ * study failed or the run could not be set up, 2 for a usage error.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,10 +18,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "bench.h"
 #include "crypto.h"
+#include "dp_env.h"
 #include "measure.h"
 #include "report.h"
+#include "studies.h"
 
 enum {
 	DEFAULT_DURATION_MS = 150,
@@ -29,12 +35,31 @@ enum {
 	QUICK_ROUNDS = 2,
 	CALIBRATE_MS = 100,
 	QUICK_CALIBRATE_MS = 10,
+	DEFAULT_FLOOD = 8,
+	DEFAULT_SCALE_PEERS = 100000,
+	QUICK_SCALE_PEERS = 1000,
+	DEFAULT_LATENCY_PACKETS = 20000,
+	QUICK_LATENCY_PACKETS = 200,
+	/* Peer slots the dataplane family keeps beside the clients. */
+	DP_PEERS_MAX = MAX_PEERS_PER_DEVICE - 2048,
+	/* EAL memory (MB): a gateway's fixed tables (LPM 64 + 64 MB, two LPM6
+	 * copies of 64 MB, mbufs) and, per client with a session, its slots,
+	 * counters, index entries and two keypairs of about 1.2 kB. */
+	MEM_BASE_MB = 256,
+	MEM_GW_MB = 320,
+	MEM_CLIENT_B = 3584,
+	MEM_SCALE_PEER_B = 1024,
 	EXIT_USAGE = 2
 };
 
-/* Every family of cases; the dataplane's is added here when it lands. */
+/* Every family of cases, in the order their cases are listed. */
 static const struct wg_bench_family *const families[] = {
-	&wg_bench_crypto_family
+	&wg_bench_crypto_family,
+	&wg_bench_dp_family
+};
+static const uint32_t family_part[] = {
+	WG_BENCH_PART_CRYPTO,
+	WG_BENCH_PART_DATAPLANE
 };
 #define NUM_FAMILIES (sizeof(families) / sizeof(families[0]))
 
@@ -42,6 +67,14 @@ static const uint32_t default_sizes[] = {
 	64, 128, 256, 512, 1024, WG_BENCH_MTU, WG_BENCH_SIZE_IMIX
 };
 static const uint32_t default_peers[] = { 1, 1000 };
+static const uint32_t default_dp_peers[] = { 1, 1000, 100000 };
+static const uint32_t quick_dp_peers[] = { 1, 1000, 10000 };
+static const unsigned int default_workers[] = { 1, 2 };
+
+static const char *const part_names[] = { "crypto", "dataplane", "latency", "scale" };
+static const char *const dp_kind_names[] = {
+	"io", "encrypt", "decrypt", "both", "flood", "handshake"
+};
 
 static const enum wg_crypto_arch arch_preference[] = {
 	WG_CRYPTO_AVX512, WG_CRYPTO_AVX2, WG_CRYPTO_SSE, WG_CRYPTO_SODIUM
@@ -52,24 +85,40 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: wgedge-bench [options]\n"
-		"Measures the crypto ceilings of the dataplane's backend (seal and open,\n"
-		"bursts of %d, in place, WireGuard payload layout) on one pinned CPU, in\n"
-		"interleaved rounds; prints a table and optionally writes JSON.\n"
+		"Measures wgedge's paths on pinned CPUs, in interleaved rounds, and prints a\n"
+		"table (and optionally JSON): the crypto backend's ceilings (seal, open), the\n"
+		"dataplane's worker loop on net_ring ports (encrypt, decrypt, both, plain I/O\n"
+		"forwarding, decrypt under handshake floods), handshake responses of one\n"
+		"control thread, latency through two gateways, and loading peers with wg(8).\n"
 		"  --duration-ms N  wall time per case and round, warm-up excluded (%d)\n"
 		"  --rounds N       interleaved rounds; figures are medians (%d, max %d)\n"
 		"  --sizes LIST     inner sizes 1..%d and/or imix, comma-separated\n"
-		"                   (64,128,256,512,1024,1420,imix)\n"
-		"  --peers LIST     peer counts: keys in rotation, 1..%d (1,1000)\n"
+		"                   (64,128,256,512,1024,1420,imix; the dataplane skips < %d)\n"
+		"  --peers LIST     crypto: keys in rotation, 1..%d (1,1000)\n"
 		"  --archs LIST     avx512,avx2,sse,sodium (every one this CPU runs)\n"
-		"  --cpu N          CPU to pin to (the highest one allowed)\n"
+		"  --parts LIST     crypto,dataplane,latency,scale (all)\n"
+		"  --dp-cases LIST  io,encrypt,decrypt,both,flood,handshake (all)\n"
+		"  --dp-peers LIST  dataplane: peers traffic spreads over, 1..%d\n"
+		"                   (1,1000,100000; --quick: 1,1000,10000)\n"
+		"  --workers LIST   worker lcores per dataplane case, 1..%d (1,2)\n"
+		"  --flood N        flood frames in each burst of %d of the flood cases,\n"
+		"                   0..%d; 0: no flood cases (%d)\n"
+		"  --scale-peers N  peers loaded through wg setconf (%d; --quick: %d)\n"
+		"  --latency-packets N  per size and mode (%d; --quick: %d)\n"
+		"  --eal-mem MB     EAL memory, no hugepages (sized from the peers)\n"
+		"  --cpu N          CPU to pin to (the highest one allowed); lane k of a\n"
+		"                   multi-worker case, and the control thread, take the\n"
+		"                   next allowed CPUs below it\n"
 		"  --drop-above F   leave out, as preempted, bursts longer than F x the\n"
 		"                   round's median burst; 0 keeps all (%d)\n"
 		"  --json FILE      also write the results as one JSON object\n"
-		"  --quick          smoke run: %d ms x %d rounds, every case\n"
+		"  --quick          smoke run: %d ms x %d rounds, every case, small studies\n"
 		"  --help\n",
-		WG_BENCH_BURST, DEFAULT_DURATION_MS, DEFAULT_ROUNDS, WG_BENCH_MAX_ROUNDS,
-		WG_BENCH_MTU, WG_BENCH_MAX_PEERS, DEFAULT_DROP_ABOVE, QUICK_DURATION_MS,
-		QUICK_ROUNDS);
+		DEFAULT_DURATION_MS, DEFAULT_ROUNDS, WG_BENCH_MAX_ROUNDS, WG_BENCH_MTU,
+		WG_BENCH_MIN_INNER, WG_BENCH_MAX_PEERS, DP_PEERS_MAX, WG_BENCH_MAX_LANES,
+		WG_BENCH_BURST, WG_BENCH_BURST - 1, DEFAULT_FLOOD, DEFAULT_SCALE_PEERS,
+		QUICK_SCALE_PEERS, DEFAULT_LATENCY_PACKETS, QUICK_LATENCY_PACKETS,
+		DEFAULT_DROP_ABOVE, QUICK_DURATION_MS, QUICK_ROUNDS);
 }
 
 /* A decimal in [min, max], or -1. */
@@ -146,6 +195,58 @@ one_peers(const char *item, void *out, unsigned int i)
 }
 
 static int
+one_dp_peers(const char *item, void *out, unsigned int i)
+{
+	long v = parse_uint(item, 1, DP_PEERS_MAX);
+
+	if (v < 0)
+		return -1;
+	((uint32_t *)out)[i] = (uint32_t)v;
+	return 0;
+}
+
+static int
+one_workers(const char *item, void *out, unsigned int i)
+{
+	long v = parse_uint(item, 1, WG_BENCH_MAX_LANES);
+
+	if (v < 0)
+		return -1;
+	((unsigned int *)out)[i] = (unsigned int)v;
+	return 0;
+}
+
+/* A name of names[] (n of them): its bit into *out. */
+static int
+one_name(const char *item, uint32_t *out, const char *const *names, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		if (strcmp(item, names[k]) == 0) {
+			*out |= 1u << k;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int
+one_part(const char *item, void *out, unsigned int i)
+{
+	(void)i;
+	return one_name(item, out, part_names, sizeof(part_names) / sizeof(part_names[0]));
+}
+
+static int
+one_dp_kind(const char *item, void *out, unsigned int i)
+{
+	(void)i;
+	return one_name(item, out, dp_kind_names,
+			sizeof(dp_kind_names) / sizeof(dp_kind_names[0]));
+}
+
+static int
 one_arch(const char *item, void *out, unsigned int i)
 {
 	enum wg_crypto_arch a;
@@ -170,6 +271,16 @@ set_defaults(struct wg_bench_opts *o)
 	memcpy(o->peers, default_peers, sizeof(default_peers));
 	o->n_peers = sizeof(default_peers) / sizeof(default_peers[0]);
 	o->archs = wg_crypto_archs_supported();
+	o->parts = WG_BENCH_PART_CRYPTO | WG_BENCH_PART_DATAPLANE |
+		   WG_BENCH_PART_LATENCY | WG_BENCH_PART_SCALE;
+	o->dp_kinds = (1u << (sizeof(dp_kind_names) / sizeof(dp_kind_names[0]))) - 1;
+	memcpy(o->dp_peers, default_dp_peers, sizeof(default_dp_peers));
+	o->n_dp_peers = sizeof(default_dp_peers) / sizeof(default_dp_peers[0]);
+	memcpy(o->workers, default_workers, sizeof(default_workers));
+	o->n_workers = sizeof(default_workers) / sizeof(default_workers[0]);
+	o->flood = DEFAULT_FLOOD;
+	o->scale_peers = DEFAULT_SCALE_PEERS;
+	o->latency_packets = DEFAULT_LATENCY_PACKETS;
 }
 
 static const struct option long_opts[] = {
@@ -181,14 +292,84 @@ static const struct option long_opts[] = {
 	{ "cpu", required_argument, NULL, 'c' },
 	{ "drop-above", required_argument, NULL, 'o' },
 	{ "json", required_argument, NULL, 'j' },
+	{ "parts", required_argument, NULL, 'P' },
+	{ "dp-cases", required_argument, NULL, 'K' },
+	{ "dp-peers", required_argument, NULL, 'D' },
+	{ "workers", required_argument, NULL, 'W' },
+	{ "flood", required_argument, NULL, 'F' },
+	{ "scale-peers", required_argument, NULL, 'S' },
+	{ "latency-packets", required_argument, NULL, 'L' },
+	{ "eal-mem", required_argument, NULL, 'M' },
 	{ "quick", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
 
+/* What --quick leaves alone because it was given. */
+enum given {
+	GIVEN_DURATION,
+	GIVEN_ROUNDS,
+	GIVEN_DP_PEERS,
+	GIVEN_SCALE,
+	GIVEN_LATENCY,
+	GIVEN_MAX
+};
+
+/* A number option of the dataplane and studies; -1 if its argument is wrong. */
+static int
+apply_number(struct wg_bench_opts *o, int c, const char *arg, bool given[GIVEN_MAX])
+{
+	long v;
+
+	switch (c) {
+	case 'F':
+		v = parse_uint(arg, 0, WG_BENCH_BURST - 1);
+		o->flood = (unsigned int)v;
+		break;
+	case 'S':
+		v = parse_uint(arg, 1, DP_PEERS_MAX);
+		o->scale_peers = (uint32_t)v;
+		given[GIVEN_SCALE] = true;
+		break;
+	case 'L':
+		v = parse_uint(arg, 1, 10000000);
+		o->latency_packets = (unsigned int)v;
+		given[GIVEN_LATENCY] = true;
+		break;
+	default:
+		v = parse_uint(arg, 64, 1 << 20);
+		o->eal_mem_mb = (unsigned int)v;
+		break;
+	}
+	return v < 0 ? -1 : 0;
+}
+
+/* A list option of the dataplane; -1 if its argument is wrong. */
+static int
+apply_list(struct wg_bench_opts *o, int c, const char *arg, bool given[GIVEN_MAX])
+{
+	unsigned int n;
+
+	switch (c) {
+	case 'P':
+		o->parts = 0;
+		return parse_list(arg, 8, &o->parts, &n, one_part);
+	case 'K':
+		o->dp_kinds = 0;
+		return parse_list(arg, 8, &o->dp_kinds, &n, one_dp_kind);
+	case 'D':
+		given[GIVEN_DP_PEERS] = true;
+		return parse_list(arg, WG_BENCH_MAX_PEER_COUNTS, o->dp_peers,
+				  &o->n_dp_peers, one_dp_peers);
+	default:
+		return parse_list(arg, WG_BENCH_MAX_LANES, o->workers, &o->n_workers,
+				  one_workers);
+	}
+}
+
 /* One option; -1 if its argument is wrong. */
 static int
-apply_opt(struct wg_bench_opts *o, int c, const char *arg, bool timed[2])
+apply_opt(struct wg_bench_opts *o, int c, const char *arg, bool given[GIVEN_MAX])
 {
 	unsigned int n;
 	long v;
@@ -200,7 +381,7 @@ apply_opt(struct wg_bench_opts *o, int c, const char *arg, bool timed[2])
 		if (v < 0)
 			return -1;
 		*(c == 'd' ? &o->duration_ms : &o->rounds) = (unsigned int)v;
-		timed[c == 'r'] = true;
+		given[c == 'd' ? GIVEN_DURATION : GIVEN_ROUNDS] = true;
 		return 0;
 	case 's':
 		return parse_list(arg, WG_BENCH_MAX_SIZES, o->sizes, &o->n_sizes, one_size);
@@ -224,9 +405,39 @@ apply_opt(struct wg_bench_opts *o, int c, const char *arg, bool timed[2])
 	case 'q':
 		o->quick = true;
 		return 0;
+	case 'P':
+	case 'K':
+	case 'D':
+	case 'W':
+		return apply_list(o, c, arg, given);
+	case 'F':
+	case 'S':
+	case 'L':
+	case 'M':
+		return apply_number(o, c, arg, given);
 	default:
 		return -1;
 	}
+}
+
+/* What --quick changes, where the option was not given. */
+static void
+apply_quick(struct wg_bench_opts *o, const bool given[GIVEN_MAX])
+{
+	if (!o->quick)
+		return;
+	if (!given[GIVEN_DURATION])
+		o->duration_ms = QUICK_DURATION_MS;
+	if (!given[GIVEN_ROUNDS])
+		o->rounds = QUICK_ROUNDS;
+	if (!given[GIVEN_DP_PEERS]) {
+		memcpy(o->dp_peers, quick_dp_peers, sizeof(quick_dp_peers));
+		o->n_dp_peers = sizeof(quick_dp_peers) / sizeof(quick_dp_peers[0]);
+	}
+	if (!given[GIVEN_SCALE])
+		o->scale_peers = QUICK_SCALE_PEERS;
+	if (!given[GIVEN_LATENCY])
+		o->latency_packets = QUICK_LATENCY_PACKETS;
 }
 
 /* An explicitly named arch must run here; AUTO's order picks the best. */
@@ -256,7 +467,7 @@ check_archs(struct wg_bench_opts *o)
 static int
 parse_args(struct wg_bench_opts *o, int argc, char **argv)
 {
-	bool timed[2] = { false, false };
+	bool given[GIVEN_MAX] = { false };
 	int c, idx = 0;
 
 	set_defaults(o);
@@ -265,7 +476,7 @@ parse_args(struct wg_bench_opts *o, int argc, char **argv)
 			return 1;
 		if (c == '?')
 			return -1;
-		if (apply_opt(o, c, optarg, timed) != 0) {
+		if (apply_opt(o, c, optarg, given) != 0) {
 			fprintf(stderr, "wgedge-bench: bad value '%s' for --%s\n",
 				optarg, long_opts[idx].name);
 			return -1;
@@ -275,26 +486,38 @@ parse_args(struct wg_bench_opts *o, int argc, char **argv)
 		fprintf(stderr, "wgedge-bench: unexpected argument '%s'\n", argv[optind]);
 		return -1;
 	}
-	if (o->quick && !timed[0])
-		o->duration_ms = QUICK_DURATION_MS;
-	if (o->quick && !timed[1])
-		o->rounds = QUICK_ROUNDS;
+	apply_quick(o, given);
 	return check_archs(o);
+}
+
+/* Lane CPUs: o->cpu, then the allowed CPUs below it (wrapping around). */
+static void
+lane_cpus(struct wg_bench_opts *o, const cpu_set_t *allowed)
+{
+	int k, cpu;
+
+	o->lane_cpus[0] = o->cpu;
+	o->n_lane_cpus = 1;
+	for (k = 1; k < CPU_SETSIZE && o->n_lane_cpus < WG_BENCH_MAX_LANES; k++) {
+		cpu = (o->cpu - k + CPU_SETSIZE) % CPU_SETSIZE;
+		if (CPU_ISSET(cpu, allowed))
+			o->lane_cpus[o->n_lane_cpus++] = cpu;
+	}
 }
 
 /* Pins the calling thread to o->cpu, or to the highest CPU it may use. */
 static int
 pin_thread(struct wg_bench_opts *o)
 {
-	cpu_set_t set;
+	cpu_set_t set, allowed;
 	int cpu;
 
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0) {
+		perror("sched_getaffinity");
+		return -1;
+	}
 	if (o->cpu < 0) {
-		if (sched_getaffinity(0, sizeof(set), &set) != 0) {
-			perror("sched_getaffinity");
-			return -1;
-		}
-		for (cpu = CPU_SETSIZE - 1; cpu > 0 && !CPU_ISSET(cpu, &set); cpu--)
+		for (cpu = CPU_SETSIZE - 1; cpu > 0 && !CPU_ISSET(cpu, &allowed); cpu--)
 			;
 		o->cpu = cpu;
 	}
@@ -305,6 +528,7 @@ pin_thread(struct wg_bench_opts *o)
 			strerror(errno));
 		return -1;
 	}
+	lane_cpus(o, &allowed);
 	return 0;
 }
 
@@ -342,8 +566,9 @@ set_references(struct wg_bench_list *l, const struct wg_bench_opts *o)
 		struct wg_bench_case *bc = l->v[i];
 
 		bc->ref = find_case(l, "crypto", "seal", o->best_arch, bc->size, few);
-		bc->ref_dir = find_case(l, bc->family, bc->direction, o->best_arch,
-					bc->size, bc->peers);
+		if (strcmp(bc->family, "crypto") == 0)
+			bc->ref_dir = find_case(l, bc->family, bc->direction,
+						o->best_arch, bc->size, bc->peers);
 	}
 }
 
@@ -352,7 +577,7 @@ run_rounds(struct wg_bench_list *l, const struct wg_bench_opts *o,
 	   const struct wg_bench_clock *clk)
 {
 	double per_round = l->n * (o->duration_ms + wg_bench_warm_ms(o)) * 1e-3;
-	struct wg_bench_bursts b = { NULL, NULL, 0, 0 };
+	static struct wg_bench_lane ln[WG_BENCH_MAX_LANES];
 	unsigned int r;
 	int ret = 0;
 	size_t k;
@@ -363,13 +588,13 @@ run_rounds(struct wg_bench_list *l, const struct wg_bench_opts *o,
 		fprintf(stderr, "wgedge-bench: round %u/%u: %zu cases, about %.0f s\n",
 			r + 1, o->rounds, l->n, per_round);
 		for (k = 0; k < l->n && ret == 0; k++)
-			ret = wg_bench_run_round(l->v[(start + k) % l->n], clk, &b,
+			ret = wg_bench_run_round(l->v[(start + k) % l->n], clk, ln,
 						 o->drop_above, wg_bench_warm_ms(o),
 						 o->duration_ms);
 	}
-	wg_bench_bursts_free(&b);
+	wg_bench_lanes_free(ln);
 	if (ret != 0)
-		fprintf(stderr, "wgedge-bench: out of memory\n");
+		fprintf(stderr, "wgedge-bench: a case-round could not run\n");
 	return ret;
 }
 
@@ -389,25 +614,101 @@ report_failures(const struct wg_bench_list *l)
 	return failed;
 }
 
-/* Sets up every family's cases, runs them, reports; the exit status. */
+/* EAL memory (MB) for the largest phase: the dataplane cases' gateways,
+ * the latency pair, the peer-scale gateway. */
+static unsigned int
+eal_mem_mb(const struct wg_bench_opts *o)
+{
+	uint64_t most = 1, dp = 0, scale = 0, lat = 2 * MEM_GW_MB;
+	unsigned int p, w;
+
+	for (p = 0; p < o->n_dp_peers; p++)
+		most = o->dp_peers[p] > most ? o->dp_peers[p] : most;
+	for (w = 0; w < o->n_workers; w++)
+		dp += MEM_GW_MB + most * MEM_CLIENT_B / (1 << 20);
+	if (o->parts & WG_BENCH_PART_SCALE)
+		scale = MEM_GW_MB + (uint64_t)o->scale_peers * MEM_SCALE_PEER_B / (1 << 20);
+	if (!(o->parts & WG_BENCH_PART_DATAPLANE))
+		dp = 0;
+	if (!(o->parts & WG_BENCH_PART_LATENCY))
+		lat = 0;
+	most = dp > scale ? dp : scale;
+	most = most > lat ? most : lat;
+	return (unsigned int)(MEM_BASE_MB + (most + 255) / 256 * 256);
+}
+
+static int
+eal_start(struct wg_bench_opts *o)
+{
+	struct wg_bench_studies *st = wg_bench_studies();
+
+	if (!(o->parts & (WG_BENCH_PART_DATAPLANE | WG_BENCH_PART_LATENCY |
+			  WG_BENCH_PART_SCALE)))
+		return 0;
+	st->eal_mem_mb = o->eal_mem_mb != 0 ? o->eal_mem_mb : eal_mem_mb(o);
+	st->eal_lanes = o->n_lane_cpus;
+	fprintf(stderr, "wgedge-bench: EAL on %u CPU%s, %u MB without hugepages\n",
+		o->n_lane_cpus, o->n_lane_cpus == 1 ? "" : "s", st->eal_mem_mb);
+	return wg_bench_eal_init(o->lane_cpus, o->n_lane_cpus, st->eal_mem_mb);
+}
+
+/*
+ * Peer scale first, while the EAL's memory is untouched (see scale.c);
+ * latency once the families' gateways are gone.
+ */
+static int
+study_scale(const struct wg_bench_opts *o)
+{
+	return (o->parts & WG_BENCH_PART_SCALE) && wg_bench_scale_run(o) != 0;
+}
+
+static int
+study_latency(const struct wg_bench_opts *o, const struct wg_bench_clock *clk)
+{
+	return (o->parts & WG_BENCH_PART_LATENCY) && wg_bench_latency_run(o, clk) != 0;
+}
+
+static int
+families_add(struct wg_bench_list *l, const struct wg_bench_opts *o, void **ctx)
+{
+	size_t i;
+
+	for (i = 0; i < NUM_FAMILIES; i++)
+		if ((o->parts & family_part[i]) && families[i]->add(l, o, &ctx[i]) != 0)
+			return 1;
+	return 0;
+}
+
+static void
+families_free(void **ctx)
+{
+	size_t i;
+
+	for (i = 0; i < NUM_FAMILIES; i++) {
+		if (ctx[i] != NULL)
+			families[i]->destroy(ctx[i]);
+		ctx[i] = NULL;
+	}
+}
+
+/* Sets up every family's cases, runs them and the studies, reports; the exit status. */
 static int
 bench(const struct wg_bench_opts *o, const struct wg_bench_clock *clk,
       struct wg_bench_machine *m)
 {
 	void *ctx[NUM_FAMILIES] = { NULL };
 	struct wg_bench_list l = { NULL, 0, 0 };
-	int status = 0;
-	size_t i;
+	int failed_study = study_scale(o);
+	int status = families_add(&l, o, ctx);
 
-	for (i = 0; i < NUM_FAMILIES && status == 0; i++)
-		if (families[i]->add(&l, o, &ctx[i]) != 0)
-			status = 1;
 	if (status == 0) {
 		set_references(&l, o);
 		status = run_rounds(&l, o, clk) != 0;
 	}
+	families_free(ctx);
 	if (status == 0) {
 		wg_bench_compute(&l, clk);
+		status = study_latency(o, clk) | failed_study;
 		wg_bench_print_table(stdout, &l, o, m);
 		if (o->json != NULL && wg_bench_write_json(o->json, &l, o, m) != 0)
 			status = 1;
@@ -415,8 +716,6 @@ bench(const struct wg_bench_opts *o, const struct wg_bench_clock *clk,
 			status = 1;
 	}
 	wg_bench_list_free(&l);
-	for (i = 0; i < NUM_FAMILIES; i++)
-		families[i]->destroy(ctx[i]);
 	return status;
 }
 
@@ -435,10 +734,14 @@ main(int argc, char **argv)
 	}
 	if (pin_thread(&o) != 0)
 		return 1;
+	if (sodium_init() < 0 || eal_start(&o) != 0)
+		return 1;
 	if (wg_bench_clock_calibrate(&clk, o.quick ? QUICK_CALIBRATE_MS : CALIBRATE_MS) != 0) {
 		fprintf(stderr, "wgedge-bench: the TSC does not advance\n");
 		return 1;
 	}
 	wg_bench_machine_read(&m, &clk, argc, argv);
-	return bench(&o, &clk, &m);
+	ret = bench(&o, &clk, &m);
+	wg_bench_eal_cleanup();
+	return ret;
 }

@@ -101,13 +101,13 @@ ms_to_cycles(const struct wg_bench_clock *clk, unsigned int ms)
 
 /* Untimed bursts, so the round starts with this case's data in cache. */
 static void
-warm_up(struct wg_bench_case *bc, uint64_t cycles)
+warm_up(struct wg_bench_case *bc, unsigned int lane, uint64_t cycles)
 {
 	uint64_t end = wg_bench_tsc() + cycles, bytes = 0;
 
 	do {
-		bc->ops->prepare(bc);
-		bc->ops->run(bc, &bytes);
+		bc->ops->prepare(bc, lane);
+		bc->ops->run(bc, lane, &bytes);
 	} while (wg_bench_tsc() < end);
 }
 
@@ -173,24 +173,27 @@ bursts_sample(struct wg_bench_bursts *b, double drop_above)
 }
 
 int
-wg_bench_run_round(struct wg_bench_case *bc, const struct wg_bench_clock *clk,
-		   struct wg_bench_bursts *b, double drop_above,
-		   unsigned int warm_ms, unsigned int duration_ms)
+wg_bench_lane_run(struct wg_bench_lane *ln)
 {
+	const struct wg_bench_clock *clk = ln->clk;
+	struct wg_bench_case *bc = ln->bc;
 	const struct wg_bench_case_ops *ops = bc->ops;
+	struct wg_bench_bursts *b = &ln->b;
 	uint64_t end, t0, t1, bytes;
 	uint32_t n;
 
-	warm_up(bc, ms_to_cycles(clk, warm_ms));
+	warm_up(bc, ln->lane, ms_to_cycles(clk, ln->warm_ms));
 	b->n = 0;
-	end = wg_bench_tsc() + ms_to_cycles(clk, duration_ms);
+	end = wg_bench_tsc() + ms_to_cycles(clk, ln->duration_ms);
 	do {
-		if (bursts_reserve(b) != 0)
+		if (bursts_reserve(b) != 0) {
+			ln->rc = -1;
 			return -1;
-		ops->prepare(bc);
+		}
+		ops->prepare(bc, ln->lane);
 		bytes = 0;
 		t0 = wg_bench_tsc();
-		n = ops->run(bc, &bytes);
+		n = ops->run(bc, ln->lane, &bytes);
 		t1 = wg_bench_tsc();
 		b->v[b->n++] = (struct wg_bench_burst){
 			.cycles = t1 - t0 > clk->overhead ? t1 - t0 - clk->overhead : 0,
@@ -198,11 +201,66 @@ wg_bench_run_round(struct wg_bench_case *bc, const struct wg_bench_clock *clk,
 			.inner_bytes = (uint32_t)bytes
 		};
 	} while (t1 < end);
-	if (ops->verify(bc) != 0)
+	ln->sample = bursts_sample(b, ln->drop_above);
+	ln->rc = 0;
+	return 0;
+}
+
+static void
+sample_add(struct wg_bench_sample *sum, const struct wg_bench_sample *s)
+{
+	sum->packets += s->packets;
+	sum->inner_bytes += s->inner_bytes;
+	sum->cycles += s->cycles;
+	sum->bursts += s->bursts;
+	sum->dropped_bursts += s->dropped_bursts;
+	sum->dropped_cycles += s->dropped_cycles;
+}
+
+int
+wg_bench_run_round(struct wg_bench_case *bc, const struct wg_bench_clock *clk,
+		   struct wg_bench_lane *ln, double drop_above,
+		   unsigned int warm_ms, unsigned int duration_ms)
+{
+	unsigned int k, lanes = bc->lanes != 0 ? bc->lanes : 1;
+	struct wg_bench_sample sum = { 0 };
+	int rc = 0;
+
+	for (k = 0; k < lanes; k++) {
+		ln[k].bc = bc;
+		ln[k].lane = k;
+		ln[k].clk = clk;
+		ln[k].drop_above = drop_above;
+		ln[k].warm_ms = warm_ms;
+		ln[k].duration_ms = duration_ms;
+		memset(&ln[k].sample, 0, sizeof(ln[k].sample));
+		ln[k].rc = 0;
+	}
+	if (bc->ops->start != NULL && bc->ops->start(bc, ln) != 0)
+		return -1;
+	wg_bench_lane_run(&ln[0]);
+	if (bc->ops->stop != NULL)
+		bc->ops->stop(bc);
+	for (k = 0; k < lanes; k++) {
+		rc |= ln[k].rc;
+		sample_add(&sum, &ln[k].sample);
+	}
+	if (rc != 0)
+		return -1;
+	if (bc->ops->verify(bc) != 0)
 		bc->failures++;
 	if (bc->rounds < WG_BENCH_MAX_ROUNDS)
-		bc->sample[bc->rounds++] = bursts_sample(b, drop_above);
+		bc->sample[bc->rounds++] = sum;
 	return 0;
+}
+
+void
+wg_bench_lanes_free(struct wg_bench_lane *ln)
+{
+	unsigned int k;
+
+	for (k = 0; k < WG_BENCH_MAX_LANES; k++)
+		wg_bench_bursts_free(&ln[k].b);
 }
 
 struct wg_bench_stat
@@ -223,16 +281,29 @@ sample_seconds(const struct wg_bench_sample *s, const struct wg_bench_clock *clk
 	return (double)s->cycles / clk->tsc_hz;
 }
 
-static double
-sample_pps(const struct wg_bench_sample *s, const struct wg_bench_clock *clk)
+double
+wg_bench_sample_pps(const struct wg_bench_sample *s, const struct wg_bench_clock *clk)
 {
 	return s->cycles != 0 ? (double)s->packets / sample_seconds(s, clk) : 0;
 }
 
-/* Per round: this case's packet rate over ref's in the same round. */
+/* The reference rate of round r: ref's, or that of ref and ref2's mean cost. */
+static double
+ref_pps(const struct wg_bench_case *ref, const struct wg_bench_case *ref2,
+	unsigned int r, const struct wg_bench_clock *clk)
+{
+	double a = wg_bench_sample_pps(&ref->sample[r], clk), b;
+
+	if (ref2 == NULL)
+		return a;
+	b = wg_bench_sample_pps(&ref2->sample[r], clk);
+	return a > 0 && b > 0 ? 2 / (1 / a + 1 / b) : 0;
+}
+
+/* Per round: this case's per-lane packet rate over the reference's. */
 static struct wg_bench_stat
 ratio_stat(const struct wg_bench_case *bc, const struct wg_bench_case *ref,
-	   const struct wg_bench_clock *clk)
+	   const struct wg_bench_case *ref2, const struct wg_bench_clock *clk)
 {
 	struct wg_bench_stat none = { NAN, NAN, NAN };
 	double v[WG_BENCH_MAX_ROUNDS];
@@ -240,11 +311,12 @@ ratio_stat(const struct wg_bench_case *bc, const struct wg_bench_case *ref,
 
 	if (ref == NULL)
 		return none;
-	for (r = 0; r < bc->rounds && r < ref->rounds; r++) {
-		double base = sample_pps(&ref->sample[r], clk);
+	for (r = 0; r < bc->rounds && r < ref->rounds &&
+	     (ref2 == NULL || r < ref2->rounds); r++) {
+		double base = ref_pps(ref, ref2, r, clk);
 
 		if (base > 0)
-			v[n++] = sample_pps(&bc->sample[r], clk) / base;
+			v[n++] = wg_bench_sample_pps(&bc->sample[r], clk) / base;
 	}
 	return n != 0 ? wg_bench_stat_of(v, n) : none;
 }
@@ -254,14 +326,15 @@ compute_case(struct wg_bench_case *bc, const struct wg_bench_clock *clk)
 {
 	double mpps[WG_BENCH_MAX_ROUNDS], gbps[WG_BENCH_MAX_ROUNDS];
 	double cpp[WG_BENCH_MAX_ROUNDS], dropped[WG_BENCH_MAX_ROUNDS];
-	unsigned int r;
+	double lanes = bc->lanes != 0 ? bc->lanes : 1;
+	unsigned int r, i;
 
 	for (r = 0; r < bc->rounds; r++) {
 		const struct wg_bench_sample *s = &bc->sample[r];
 		double sec = sample_seconds(s, clk);
 
-		mpps[r] = sample_pps(s, clk) * 1e-6;
-		gbps[r] = sec > 0 ? (double)s->inner_bytes * 8 / sec * 1e-9 : 0;
+		mpps[r] = lanes * wg_bench_sample_pps(s, clk) * 1e-6;
+		gbps[r] = sec > 0 ? lanes * (double)s->inner_bytes * 8 / sec * 1e-9 : 0;
 		cpp[r] = s->packets != 0 ? (double)s->cycles / (double)s->packets : 0;
 		dropped[r] = s->cycles + s->dropped_cycles != 0 ?
 			(double)s->dropped_cycles / (double)(s->cycles + s->dropped_cycles) : 0;
@@ -270,8 +343,11 @@ compute_case(struct wg_bench_case *bc, const struct wg_bench_clock *clk)
 	bc->gbps = wg_bench_stat_of(gbps, bc->rounds);
 	bc->cpp = wg_bench_stat_of(cpp, bc->rounds);
 	bc->dropped = wg_bench_stat_of(dropped, bc->rounds);
-	bc->ratio = ratio_stat(bc, bc->ref, clk);
-	bc->ratio_dir = ratio_stat(bc, bc->ref_dir, clk);
+	bc->ratio = ratio_stat(bc, bc->ref, NULL, clk);
+	bc->ratio_dir = ratio_stat(bc, bc->ref_dir, NULL, clk);
+	for (i = 0; i < bc->n_ratios; i++)
+		bc->ratios[i].st = ratio_stat(bc, bc->ratios[i].ref[0],
+					      bc->ratios[i].ref[1], clk);
 }
 
 void

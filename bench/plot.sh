@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Turns wgedge-bench's JSON into PNGs with gnuplot (bench/plot.gp):
-#   gbps.png    Gbit/s of inner payload against inner packet size, per arch
-#   mpps.png    Mpps against inner packet size (log scale), per arch
-#   cycles.png  TSC cycles per packet against size: the intercept is the
-#               per-packet cost, the slope the per-byte cost
+# Turns wgedge-bench's JSON into PNGs with gnuplot (bench/plot.gp and
+# bench/plot_dp.gp):
+#   gbps.png    crypto: Gbit/s of inner payload against inner packet size, per arch
+#   mpps.png    crypto: Mpps against inner packet size (log scale), per arch
+#   cycles.png  crypto: TSC cycles per packet against size: the intercept is
+#               the per-packet cost, the slope the per-byte cost
 # Each has a seal panel and an open panel; solid lines are 1 peer, dashed
 # lines the largest peer count, bars the min-max over rounds, the IMIX a
 # marker at its mean size. Grey curves are the 10GbE and 40GbE line rates
 # for that inner size (computed, not measured).
+#   dp_mpps.png, dp_gbps.png  the dataplane against size: encrypt, decrypt
+#               and both panels, per worker count (colour) and peer count
+#               (solid: fewest, dashed: most), with the raw crypto ceiling of
+#               the same direction and the plain I/O ceiling drawn in.
 #
 #   bench/plot.sh RESULTS.json [OUTDIR]     OUTDIR defaults to the JSON's directory
 set -euo pipefail
@@ -55,6 +60,53 @@ for (kind, d, a, p), rs in series.items():
         f.write("# size gbps min max mpps min max cycles min max\n")
         f.writelines(row(r) for r in rs)
 
+# Dataplane series: dp_<dir>_w<w>_p<peers>.dat, io_w<w>.dat, and the crypto
+# ceiling of each direction (both: seal and open at their mean cost).
+dp = [r for r in doc["results"] if r["family"] == "dataplane"]
+dpser = {}
+for r in dp:
+    if r["direction"] in ("encrypt", "decrypt", "both", "io") and r["size"] != "imix":
+        dpser.setdefault((r["direction"], r["workers"], r["peers"]), []).append(r)
+for (d, w, p), rs in dpser.items():
+    rs.sort(key=lambda r: r["mean_inner_bytes"])
+    name = "io_w%d.dat" % w if d == "io" else "dp_%s_w%d_p%d.dat" % (d, w, p)
+    with open(os.path.join(out, name), "w") as f:
+        f.write("# size gbps min max mpps min max cycles min max\n")
+        f.writelines(row(r) for r in rs)
+best, few = cfg["best_arch"], min(peers)
+ceil = {}
+for r in doc["results"]:
+    if (r["family"] == "crypto" and r["arch"] == best and r["peers"] == few
+            and r["size"] != "imix"):
+        ceil.setdefault(r["size"], {})[r["direction"]] = r
+with open(os.path.join(out, "ceil.dat"), "w") as f:
+    f.write("# size seal_mpps open_mpps both_mpps seal_gbps open_gbps both_gbps\n")
+    for s in sorted(ceil):
+        c = ceil[s]
+        if "seal" in c and "open" in c:
+            a, b = c["seal"]["mpps"], c["open"]["mpps"]
+            both = 2 / (1 / a + 1 / b)
+            f.write("%d %g %g %g %g %g %g\n" % (s, a, b, both, a * s * 8e-3,
+                                                b * s * 8e-3, both * s * 8e-3))
+dpw = sorted({r["workers"] for r in dp if r["direction"] != "io"})
+dpp = sorted({r["peers"] for r in dp if r["direction"] in ("encrypt", "decrypt", "both")})
+if dpw and dpp:
+    io = [r for r in dp if r["direction"] == "io"]
+    dpd = [r for r in dp if r["direction"] in ("encrypt", "decrypt", "both")]
+    with open(os.path.join(out, "dpvars.gp"), "w") as f:
+        f.write('dp_workers = "%s"\n' % " ".join(str(w) for w in dpw))
+        f.write("dp_lo = %d\ndp_hi = %d\n" % (dpp[0], dpp[-1]))
+        f.write("has_ceil = %d\n" % (len(ceil) > 0))
+        f.write("dp_ymax_gbps = %g\n" % (max([r["gbps_max"] for r in dpd] +
+            [c[d]["gbps"] for c in ceil.values() for d in c]) * 1.45))
+        f.write("io_gbps = %g\n" % (max(r["gbps"] for r in io) if io else 0))
+        f.write("dp_ymin_mpps = %g\ndp_ymax_mpps = %g\n" % (
+            min(r["mpps_min"] for r in dpd) * 0.6,
+            max([r["mpps_max"] for r in dp] + [1]) * 1.5))
+        f.write('dp_subtitle = "%s, TSC %.2f GHz, %d rounds x %d ms, %s"\n'
+                % (doc["machine"]["cpu_model"], doc["machine"]["tsc_hz"] / 1e9,
+                   cfg["rounds"], cfg["duration_ms"], doc["date"][:10]))
+
 # Line rate for an inner packet of s bytes: padded payload, tag, transport
 # header, UDP, IPv4, Ethernet + FCS, preamble + inter-frame gap.
 mtu = cfg["mtu"]
@@ -77,6 +129,10 @@ low = lambda c: min(r[c + "_min"] for r in crypto)
 line10_mpps = 10e3 / (8 * wire(64))
 sizes = [s for s in cfg["sizes"] if s != "imix"]
 m = doc["machine"]
+with open(os.path.join(out, "xrange.gp"), "w") as f:
+    f.write("xmin = %g\nxmax = %g\n" % (min(sizes + [64]) * 0.85, max(sizes + [mtu]) * 1.15))
+if not crypto:
+    sys.exit(0)
 with open(os.path.join(out, "vars.gp"), "w") as f:
     f.write('archs = "%s"\n' % " ".join(order))
     f.write("p_lo = %d\np_hi = %d\n" % (peers[0], peers[-1]))
@@ -89,5 +145,13 @@ with open(os.path.join(out, "vars.gp"), "w") as f:
                cfg["duration_ms"], doc["date"][:10]))
 PY
 
-gnuplot -e "datadir='$data'; outdir='$outdir'" "$here/plot.gp"
-echo "plot: wrote $outdir/gbps.png $outdir/mpps.png $outdir/cycles.png"
+wrote=""
+if [ -f "$data/vars.gp" ] && ls "$data"/fixed_*.dat >/dev/null 2>&1; then
+	gnuplot -e "datadir='$data'; outdir='$outdir'" "$here/plot.gp"
+	wrote="$outdir/gbps.png $outdir/mpps.png $outdir/cycles.png"
+fi
+if [ -f "$data/dpvars.gp" ]; then
+	gnuplot -e "datadir='$data'; outdir='$outdir'" "$here/plot_dp.gp"
+	wrote="$wrote $outdir/dp_mpps.png $outdir/dp_gbps.png"
+fi
+echo "plot: wrote${wrote:- nothing (no crypto or dataplane results)}"

@@ -16,6 +16,7 @@
 
 #include "crypto.h"
 #include "report.h"
+#include "studies.h"
 
 #ifndef WG_BENCH_VERSION
 #define WG_BENCH_VERSION "unknown"
@@ -164,8 +165,8 @@ row_find(const struct wg_bench_list *l, size_t first, size_t end, const char *ar
 static void
 print_header(FILE *f, const struct wg_bench_opts *o, const struct wg_bench_machine *m)
 {
-	fprintf(f, "wgedge-bench %s: crypto ceilings, one thread pinned to CPU %d, "
-		"bursts of %d, %u interleaved rounds x %u ms per case (+%u ms warm-up)\n",
+	fprintf(f, "wgedge-bench %s: main thread pinned to CPU %d, bursts of %d, "
+		"%u interleaved rounds x %u ms per case (+%u ms warm-up)\n",
 		WG_BENCH_VERSION, o->cpu, WG_BENCH_BURST, o->rounds, o->duration_ms,
 		wg_bench_warm_ms(o));
 	fprintf(f, "CPU: %s (family %d, model %d, stepping %d), avx512f %s, avx2 %s, "
@@ -250,7 +251,8 @@ print_ratios(FILE *f, const struct wg_bench_list *l, const struct wg_bench_opts 
 	for (first = 0; first < l->n; first = end) {
 		for (end = first + 1; end < l->n && same_row(l->v[first], l->v[end]); end++)
 			;
-		print_ratio_row(f, l, first, end, o);
+		if (strcmp(l->v[first]->family, "crypto") == 0)
+			print_ratio_row(f, l, first, end, o);
 	}
 }
 
@@ -261,8 +263,8 @@ print_absolute(FILE *f, const struct wg_bench_list *l, const struct wg_bench_opt
 
 	fprintf(f, "\nAbsolute figures (a shared, noisy 2-core machine: trust the ratios "
 		"first); median of %u rounds (min-max)\n", o->rounds);
-	fprintf(f, "%-5s %-7s %5s %6s  %-24s %-24s %-20s %-9s %s\n", "dir", "arch",
-		"size", "peers", "Mpps", "Gbit/s (inner)", "TSC cycles/packet",
+	fprintf(f, "%-10s %-7s %5s %6s %2s  %-24s %-24s %-20s %-9s %s\n", "dir", "arch",
+		"size", "peers", "w", "Mpps", "Gbit/s (inner)", "TSC cycles/packet",
 		"preempt%", "check");
 	for (i = 0; i < l->n; i++) {
 		const struct wg_bench_case *bc = l->v[i];
@@ -275,10 +277,11 @@ print_absolute(FILE *f, const struct wg_bench_list *l, const struct wg_bench_opt
 		snprintf(cpp, sizeof(cpp), "%.0f (%.0f-%.0f)", bc->cpp.median,
 			 bc->cpp.min, bc->cpp.max);
 		snprintf(drop, sizeof(drop), "%.1f", bc->dropped.median * 100);
-		fprintf(f, "%-5s %-7s %5s %6u  %-24s %-24s %-20s %-9s %s\n",
+		fprintf(f, "%-10s %-7s %5s %6u %2u  %-24s %-24s %-20s %-9s %s\n",
 			bc->direction, bc->arch,
 			wg_bench_size_label(bc->size, size, sizeof(size)), bc->peers,
-			mpps, gbps, cpp, drop, bc->failures ? "FAILED" : "ok");
+			bc->lanes ? bc->lanes : 1, mpps, gbps, cpp, drop,
+			bc->failures ? "FAILED" : "ok");
 	}
 }
 
@@ -287,14 +290,17 @@ wg_bench_print_table(FILE *f, const struct wg_bench_list *l,
 		     const struct wg_bench_opts *o, const struct wg_bench_machine *m)
 {
 	print_header(f, o, m);
-	print_ratios(f, l, o);
+	if (o->parts & WG_BENCH_PART_CRYPTO)
+		print_ratios(f, l, o);
+	wg_bench_print_dataplane(f, l, o);
 	print_absolute(f, l, o);
+	wg_bench_print_studies(f, l, o);
 }
 
 /* ---- JSON --------------------------------------------------------------- */
 
-static void
-json_str(FILE *f, const char *s)
+void
+wg_bench_json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s != '\0'; s++) {
@@ -311,8 +317,8 @@ json_str(FILE *f, const char *s)
 }
 
 /* A number, or null for NaN and infinities (JSON has neither). */
-static void
-json_num(FILE *f, double x)
+void
+wg_bench_json_num(FILE *f, double x)
 {
 	if (isfinite(x))
 		fprintf(f, "%.6g", x);
@@ -324,7 +330,7 @@ static void
 json_size(FILE *f, uint32_t size)
 {
 	if (size == WG_BENCH_SIZE_IMIX)
-		json_str(f, "imix");
+		wg_bench_json_str(f, "imix");
 	else
 		fprintf(f, "%u", size);
 }
@@ -333,7 +339,7 @@ static void
 json_machine(FILE *f, const struct wg_bench_machine *m, const struct wg_bench_opts *o)
 {
 	fprintf(f, "  \"machine\": {\n    \"cpu_model\": ");
-	json_str(f, m->cpu_model);
+	wg_bench_json_str(f, m->cpu_model);
 	fprintf(f, ",\n    \"cpu_family\": %d, \"cpu_model_number\": %d, "
 		"\"cpu_stepping\": %d,\n", m->cpu_family, m->cpu_model_number,
 		m->cpu_stepping);
@@ -348,11 +354,11 @@ json_machine(FILE *f, const struct wg_bench_machine *m, const struct wg_bench_op
 		"\"timer_overhead_cycles\": %llu,\n", m->clk->tsc_hz,
 		(unsigned long long)m->clk->overhead);
 	fprintf(f, "    \"kernel\": ");
-	json_str(f, m->kernel);
+	wg_bench_json_str(f, m->kernel);
 	fprintf(f, ", \"libsodium\": ");
-	json_str(f, sodium_version_string());
+	wg_bench_json_str(f, sodium_version_string());
 	fprintf(f, ", \"intel_ipsec_mb\": ");
-	json_str(f, imb_get_version_str());
+	wg_bench_json_str(f, imb_get_version_str());
 	fprintf(f, "\n  },\n");
 }
 
@@ -380,11 +386,23 @@ json_config(FILE *f, const struct wg_bench_opts *o)
 		if (!(o->archs & WG_CRYPTO_ARCH_BIT(arch_order[a])))
 			continue;
 		fprintf(f, "%s", sep);
-		json_str(f, wg_crypto_arch_name(arch_order[a]));
+		wg_bench_json_str(f, wg_crypto_arch_name(arch_order[a]));
 		sep = ", ";
 	}
+	fprintf(f, "],\n    \"dp_peers\": [");
+	for (i = 0; i < o->n_dp_peers; i++)
+		fprintf(f, "%s%u", i ? ", " : "", o->dp_peers[i]);
+	fprintf(f, "],\n    \"workers\": [");
+	for (i = 0; i < o->n_workers; i++)
+		fprintf(f, "%s%u", i ? ", " : "", o->workers[i]);
+	fprintf(f, "],\n    \"flood_per_burst\": %u, \"scale_peers\": %u, "
+		"\"latency_packets\": %u, \"parts\": %u, \"dp_kinds\": %u,\n",
+		o->flood, o->scale_peers, o->latency_packets, o->parts, o->dp_kinds);
+	fprintf(f, "    \"lane_cpus\": [");
+	for (i = 0; i < o->n_lane_cpus; i++)
+		fprintf(f, "%s%d", i ? ", " : "", o->lane_cpus[i]);
 	fprintf(f, "],\n    \"best_arch\": ");
-	json_str(f, o->best_arch);
+	wg_bench_json_str(f, o->best_arch);
 	fprintf(f, ",\n    \"imix\": {\"sizes\": [64, 576, %d], \"weights\": [7, 4, 1], "
 		"\"mean_inner_bytes\": %.4f, \"note\": \"classic 7:4:1 of "
 		"64/576/1500 with 1500 clamped to the %d-byte inner MTU\"}\n  },\n",
@@ -392,15 +410,51 @@ json_config(FILE *f, const struct wg_bench_opts *o)
 }
 
 /* "name": median, "name_min": min, "name_max": max */
-static void
-json_stat(FILE *f, const char *name, const struct wg_bench_stat *st)
+void
+wg_bench_json_stat(FILE *f, const char *name, const struct wg_bench_stat *st)
 {
 	fprintf(f, ", \"%s\": ", name);
-	json_num(f, st->median);
+	wg_bench_json_num(f, st->median);
 	fprintf(f, ", \"%s_min\": ", name);
-	json_num(f, st->min);
+	wg_bench_json_num(f, st->min);
 	fprintf(f, ", \"%s_max\": ", name);
-	json_num(f, st->max);
+	wg_bench_json_num(f, st->max);
+}
+
+/* "ratio_to_<name>" (min, max) and "<name>_reference" for each extra ratio,
+ * then the extras as one object. */
+static void
+json_ratios(FILE *f, const struct wg_bench_case *bc)
+{
+	char key[64];
+	unsigned int i;
+
+	for (i = 0; i < bc->n_ratios; i++) {
+		const struct wg_bench_ratio *r = &bc->ratios[i];
+
+		snprintf(key, sizeof(key), "ratio_to_%s", r->name);
+		wg_bench_json_stat(f, key, &r->st);
+		fprintf(f, ", \"%s_reference\": ", r->name);
+		if (r->ref[0] == NULL) {
+			fprintf(f, "null");
+		} else if (r->ref[1] == NULL) {
+			wg_bench_json_str(f, r->ref[0]->name);
+		} else {
+			fprintf(f, "[");
+			wg_bench_json_str(f, r->ref[0]->name);
+			fprintf(f, ", ");
+			wg_bench_json_str(f, r->ref[1]->name);
+			fprintf(f, "]");
+		}
+	}
+	fprintf(f, ", \"extra\": {");
+	for (i = 0; i < bc->n_extra; i++) {
+		fprintf(f, "%s", i ? ", " : "");
+		wg_bench_json_str(f, bc->extra[i].name);
+		fprintf(f, ": ");
+		wg_bench_json_num(f, bc->extra[i].value);
+	}
+	fprintf(f, "}");
 }
 
 static void
@@ -415,28 +469,30 @@ json_result(FILE *f, const struct wg_bench_case *bc)
 		dropped += bc->sample[r].dropped_bursts;
 	}
 	fprintf(f, "    {\"case\": ");
-	json_str(f, bc->name);
+	wg_bench_json_str(f, bc->name);
 	fprintf(f, ", \"family\": ");
-	json_str(f, bc->family);
+	wg_bench_json_str(f, bc->family);
 	fprintf(f, ", \"arch\": ");
-	json_str(f, bc->arch);
+	wg_bench_json_str(f, bc->arch);
 	fprintf(f, ", \"direction\": ");
-	json_str(f, bc->direction);
+	wg_bench_json_str(f, bc->direction);
 	fprintf(f, ", \"size\": ");
 	json_size(f, bc->size);
 	fprintf(f, ", \"mean_inner_bytes\": %.4f, \"peers\": %u",
 		wg_bench_mean_size(bc->size), bc->peers);
-	json_stat(f, "mpps", &bc->mpps);
-	json_stat(f, "gbps", &bc->gbps);
-	json_stat(f, "cycles_per_packet", &bc->cpp);
-	json_stat(f, "ratio_to_best", &bc->ratio);
+	wg_bench_json_stat(f, "mpps", &bc->mpps);
+	wg_bench_json_stat(f, "gbps", &bc->gbps);
+	wg_bench_json_stat(f, "cycles_per_packet", &bc->cpp);
+	wg_bench_json_stat(f, "ratio_to_best", &bc->ratio);
 	fprintf(f, ", \"ratio_reference\": ");
 	if (bc->ref != NULL)
-		json_str(f, bc->ref->name);
+		wg_bench_json_str(f, bc->ref->name);
 	else
 		fprintf(f, "null");
-	json_stat(f, "ratio_to_best_same_direction", &bc->ratio_dir);
-	json_stat(f, "preempted_share", &bc->dropped);
+	wg_bench_json_stat(f, "ratio_to_best_same_direction", &bc->ratio_dir);
+	json_ratios(f, bc);
+	fprintf(f, ", \"workers\": %u", bc->lanes ? bc->lanes : 1);
+	wg_bench_json_stat(f, "preempted_share", &bc->dropped);
 	fprintf(f, ", \"rounds\": %u, \"packets\": %llu, \"bursts\": %llu, "
 		"\"preempted_bursts\": %llu, \"verify_failures\": %u}", bc->rounds,
 		(unsigned long long)packets, (unsigned long long)bursts,
@@ -455,11 +511,11 @@ wg_bench_write_json(const char *path, const struct wg_bench_list *l,
 		return -1;
 	}
 	fprintf(f, "{\n  \"tool\": \"wgedge-bench\", \"version\": ");
-	json_str(f, WG_BENCH_VERSION);
+	wg_bench_json_str(f, WG_BENCH_VERSION);
 	fprintf(f, ",\n  \"date\": ");
-	json_str(f, m->date);
+	wg_bench_json_str(f, m->date);
 	fprintf(f, ",\n  \"command_line\": ");
-	json_str(f, m->cmdline);
+	wg_bench_json_str(f, m->cmdline);
 	fprintf(f, ",\n");
 	json_machine(f, m, o);
 	json_config(f, o);
@@ -468,7 +524,9 @@ wg_bench_write_json(const char *path, const struct wg_bench_list *l,
 		json_result(f, l->v[i]);
 		fprintf(f, "%s\n", i + 1 < l->n ? "," : "");
 	}
-	fprintf(f, "  ]\n}\n");
+	fprintf(f, "  ],\n");
+	wg_bench_json_studies(f, l);
+	fprintf(f, "}\n");
 	if (fclose(f) != 0) {
 		perror(path);
 		return -1;

@@ -43,4 +43,19 @@ void wg_bench_print_table(FILE *f, const struct wg_bench_list *l,
 int wg_bench_write_json(const char *path, const struct wg_bench_list *l,
 			const struct wg_bench_opts *o, const struct wg_bench_machine *m);
 
+/* bench/report_dp.c: the dataplane table and the studies, printed and as JSON. */
+void wg_bench_print_dataplane(FILE *f, const struct wg_bench_list *l,
+			      const struct wg_bench_opts *o);
+void wg_bench_print_studies(FILE *f, const struct wg_bench_list *l,
+			    const struct wg_bench_opts *o);
+/* "studies": {...}, with a trailing newline. */
+void wg_bench_json_studies(FILE *f, const struct wg_bench_list *l);
+
+/* JSON pieces shared by report.c and report_dp.c. */
+void wg_bench_json_str(FILE *f, const char *s);
+/* A number, or null for NaN and infinities. */
+void wg_bench_json_num(FILE *f, double x);
+/* , "name": median, "name_min": min, "name_max": max */
+void wg_bench_json_stat(FILE *f, const char *name, const struct wg_bench_stat *st);
+
 #endif /* WG_BENCH_REPORT_H */

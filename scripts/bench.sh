@@ -3,11 +3,16 @@
 # build-bench), runs it with its defaults and writes into bench/out/:
 #   results.json   every figure, machine and configuration (one JSON object)
 #   table.txt      the table printed to the terminal
-#   gbps.png mpps.png cycles.png   bench/plot.sh's plots of results.json
-# The default run takes about two minutes. Extra arguments go to
-# wgedge-bench (see `build-bench/bench/wgedge-bench --help`), e.g.
+#   gbps.png mpps.png cycles.png   bench/plot.sh's crypto plots
+#   dp_mpps.png dp_gbps.png        the dataplane against its ceilings
+# The default run (crypto ceilings, the dataplane with 1, 1000 and 100,000
+# peers and 1 and 2 workers, floods, handshakes, latency, 100,000 peers
+# through wg setconf) takes about 7 minutes on a 2-CPU machine; it needs
+# root for the EAL and the wg(8) socket in /var/run/wireguard. Extra
+# arguments go to wgedge-bench (see `build-bench/bench/wgedge-bench --help`):
 #   scripts/bench.sh --quick
 #   scripts/bench.sh --sizes 64,1420,imix --rounds 9
+#   scripts/bench.sh --parts dataplane --dp-peers 1,1000000 --workers 1
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
