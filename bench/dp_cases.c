@@ -15,10 +15,12 @@
  * several queues can receive a peer's packets, as without RSS here).
  *
  * Traffic spreads over the first span clients round-robin; each lane starts
- * at a different client. Decrypted traffic carries per-lane counters
- * interleaved (counter = n * lanes + lane), so lanes never replay each
- * other's; a lane that falls more than the replay window behind the other
- * on the same client has packets dropped as replays, which are counted
+ * at a different client. Decrypted traffic takes each client's counters in
+ * the order the lanes make their messages (one counter per client, shared),
+ * so lanes reorder a client's messages by no more than what they hold
+ * between making a burst and polling it; a lane held up (preempted) for
+ * longer than the other takes to use up the replay window (8192 counters)
+ * on the same client has that burst dropped as replays, which are counted
  * (extra "replay_drops") and not reported as packets processed.
  */
 #include <stdio.h>
@@ -79,7 +81,7 @@ feed_outer(struct dp_case *dc, unsigned int k)
 	struct dp_lane *l = &dc->lane[k];
 	struct rte_mbuf *m[WG_BENCH_BURST];
 
-	if (wg_bench_gen_outer(dc->g, k, dc->env->crypto[k], &l->outer, m,
+	if (wg_bench_gen_outer(dc->g, dc->env->crypto[k], &l->outer, m,
 			       WG_BENCH_BURST, &l->burst_bytes) != 0)
 		return;
 	l->fed += WG_BENCH_BURST;
@@ -101,13 +103,13 @@ feed_flooded(struct dp_case *dc)
 	unsigned int flood = dc->env->o->flood, data = WG_BENCH_BURST - flood, p, d = 0;
 	struct rte_mbuf *dm[WG_BENCH_BURST], *m[WG_BENCH_BURST];
 
-	if (wg_bench_gen_outer(dc->g, 0, dc->env->crypto[0], &l->outer, dm, data,
+	if (wg_bench_gen_outer(dc->g, dc->env->crypto[0], &l->outer, dm, data,
 			       &l->burst_bytes) != 0)
 		return;
 	l->fed += data;
 	for (p = 0; p < WG_BENCH_BURST; p++) {
 		m[p] = flood_slot(p, flood) ?
-		       dp_flood_frame(dc->env, dc->kind, l->flood_k++) : dm[d++];
+		       wg_bench_flood_frame(dc->env, dc->kind, l->flood_k++) : dm[d++];
 		if (m[p] == NULL) {
 			rte_pktmbuf_free_bulk(m, p);
 			rte_pktmbuf_free_bulk(dm + d, data - d);
@@ -201,7 +203,7 @@ dp_start(struct wg_bench_case *bc, struct wg_bench_lane *ln)
 		return -1;
 	wg_dp_stats_get(dc->g->dp, &dc->st0);
 	if (dc->kind == DP_FLOOD_JUNK || dc->kind == DP_FLOOD_MAC1)
-		return dp_ctl_launch(dc->env, 1);
+		return wg_bench_ctl_launch(dc->env, 1);
 	for (k = 1; k < dc->lanes; k++) {
 		if (rte_eal_remote_launch(lane_main, &ln[k], k) != 0) {
 			fprintf(stderr, "wgedge-bench: %s: cannot launch lane %u\n",
@@ -222,8 +224,8 @@ dp_stop(struct wg_bench_case *bc)
 	unsigned int k, n;
 
 	if (dc->kind == DP_FLOOD_JUNK || dc->kind == DP_FLOOD_MAC1) {
-		dp_ctl_join(dc->env, 1);
-		dp_ctl_account(dc->env, bc);
+		wg_bench_ctl_join(dc->env, 1);
+		wg_bench_ctl_account(dc->env, bc);
 		/* Flood left in the handshake ring would meet the next case. */
 		while ((n = wg_dp_handshake_dequeue(dc->g->dp, m, RTE_DIM(m))) != 0)
 			rte_pktmbuf_free_bulk(m, n);
@@ -521,7 +523,7 @@ add_handshake(struct wg_bench_list *l, struct dp_env *e)
 	dc->g = &e->gw[1];
 	dc->kind = DP_HANDSHAKE;
 	dc->lanes = 1;
-	bc->ops = &dp_hs_ops;
+	bc->ops = &wg_bench_hs_ops;
 	bc->family = "dataplane";
 	bc->arch = "sodium";		/* X25519 and the handshake AEADs */
 	bc->direction = kind_names[DP_HANDSHAKE];
@@ -591,6 +593,7 @@ gw_setup(struct dp_env *e, unsigned int w, bool control)
 	struct wg_bench_dut_memory *mem;
 	char name[16];
 	long rss0 = wg_bench_rss_bytes(), rss1, a0 = alloc_bytes(), a1;
+	uint64_t t0;
 
 	snprintf(name, sizeof(name), "dut%u", w);
 	c.name = name;
@@ -599,6 +602,7 @@ gw_setup(struct dp_env *e, unsigned int w, bool control)
 		return -1;
 	rss1 = wg_bench_rss_bytes();
 	a1 = alloc_bytes();
+	t0 = wg_dp_clock_ns();
 	if (wg_bench_gw_add_clients(&e->gw[w], &e->clients, e->clients.n) != 0)
 		return -1;
 	mem = wg_bench_studies_dut_memory();
@@ -610,6 +614,7 @@ gw_setup(struct dp_env *e, unsigned int w, bool control)
 		mem->clients_bytes = wg_bench_rss_bytes() - rss1;
 		mem->create_alloc = a1 - a0;
 		mem->clients_alloc = alloc_bytes() - a1;
+		mem->clients_s = (wg_dp_clock_ns() - t0) * 1e-9;
 	}
 	return 0;
 }
@@ -622,7 +627,7 @@ dp_env_free(void *p)
 
 	if (e == NULL)
 		return;
-	dp_hs_free(e);
+	wg_bench_hs_free(e);
 	for (k = 0; k <= WG_BENCH_MAX_LANES; k++)
 		if (e->have_gw[k])
 			wg_bench_gw_destroy(&e->gw[k]);
@@ -664,7 +669,7 @@ env_setup(struct dp_env *e)
 			"and a second CPU: skipped\n");
 		return 0;
 	}
-	return dp_hs_setup(e);
+	return wg_bench_hs_setup(e);
 }
 
 static int

@@ -64,15 +64,15 @@ struct dp_case {
 };
 
 /* dp_hs.c: a wg_control on gw[1] with DP_HS_PEERS initiators configured. */
-int dp_hs_setup(struct dp_env *e);
-void dp_hs_free(struct dp_env *e);
-extern const struct wg_bench_case_ops dp_hs_ops;
+int wg_bench_hs_setup(struct dp_env *e);
+void wg_bench_hs_free(struct dp_env *e);
+extern const struct wg_bench_case_ops wg_bench_hs_ops;
 /* The flood frame of kind at position k, in a fresh mbuf of g's pool. */
-struct rte_mbuf *dp_flood_frame(struct dp_env *e, enum dp_kind kind, uint32_t k);
-/* The control thread, looping on lcore until dp_ctl_join(). */
-int dp_ctl_launch(struct dp_env *e, unsigned int lcore);
-void dp_ctl_join(struct dp_env *e, unsigned int lcore);
+struct rte_mbuf *wg_bench_flood_frame(struct dp_env *e, enum dp_kind kind, uint32_t k);
+/* The control thread, looping on lcore until wg_bench_ctl_join(). */
+int wg_bench_ctl_launch(struct dp_env *e, unsigned int lcore);
+void wg_bench_ctl_join(struct dp_env *e, unsigned int lcore);
 /* Adds the control thread's counters since the launch to bc's extras. */
-void dp_ctl_account(struct dp_env *e, struct wg_bench_case *bc);
+void wg_bench_ctl_account(struct dp_env *e, struct wg_bench_case *bc);
 
 #endif /* WG_BENCH_DP_CASES_H */

@@ -298,8 +298,6 @@ rings_free(struct wg_bench_gw *g)
 void
 wg_bench_gw_destroy(struct wg_bench_gw *g)
 {
-	unsigned int k;
-
 	wg_bench_gw_drain(g);
 	/* Frees every peer, keypair and staged packet. */
 	wg_dp_destroy(g->dp);
@@ -309,8 +307,7 @@ wg_bench_gw_destroy(struct wg_bench_gw *g)
 		rte_eth_dev_close(g->clear_port);
 	}
 	rings_free(g);
-	for (k = 0; k < WG_BENCH_GW_MAXQ; k++)
-		free(g->sent[k]);
+	free(g->next_counter);
 	free(g->peer_id);
 	memset(g, 0, sizeof(*g));
 }
@@ -330,7 +327,6 @@ int
 wg_bench_gw_rekey(struct wg_bench_gw *g)
 {
 	struct wg_noise_keypair kp;
-	unsigned int k;
 	uint32_t i;
 	int rc = 0;
 
@@ -341,8 +337,7 @@ wg_bench_gw_rekey(struct wg_bench_gw *g)
 		rc = wg_dp_peer_keypair_install(g->dp, g->peer_id[i], &kp);
 	}
 	sodium_memzero(&kp, sizeof(kp));
-	for (k = 0; k < g->nq; k++)
-		memset(g->sent[k], 0, (size_t)g->n_clients * sizeof(g->sent[k][0]));
+	memset(g->next_counter, 0, (size_t)g->n_clients * sizeof(g->next_counter[0]));
 	wg_dp_reclaim(g->dp);
 	if (rc != 0)
 		fprintf(stderr, "wgedge-bench: %s: keypair install: %s\n", g->name,
@@ -383,18 +378,13 @@ int
 wg_bench_gw_add_clients(struct wg_bench_gw *g, const struct wg_bench_clients *cl,
 			uint32_t n)
 {
-	unsigned int k;
 	uint32_t i;
 	int rc = 0;
 
 	g->clients = cl;
 	g->peer_id = calloc(n, sizeof(*g->peer_id));
-	for (k = 0; k < g->nq; k++) {
-		g->sent[k] = calloc(n, sizeof(g->sent[k][0]));
-		if (g->sent[k] == NULL)
-			rc = -ENOMEM;
-	}
-	if (g->peer_id == NULL || rc != 0) {
+	g->next_counter = calloc(n, sizeof(*g->next_counter));
+	if (g->peer_id == NULL || g->next_counter == NULL) {
 		fprintf(stderr, "wgedge-bench: %s: out of memory\n", g->name);
 		return -1;
 	}

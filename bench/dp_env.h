@@ -101,8 +101,10 @@ struct wg_bench_gw {
 	uint32_t *peer_id;
 	uint32_t gen;
 	uint64_t keys_ns;
-	/* Per lane and client: data messages the lane sent it so far. */
-	uint64_t *sent[WG_BENCH_GW_MAXQ];
+	/* Per client: the next counter of the current generation, shared by
+	 * the lanes (atomic), so that their messages to one client are in
+	 * counter order as they are made, as one sender's would be. */
+	uint64_t *next_counter;
 };
 
 struct wg_bench_gw_conf {
@@ -151,10 +153,10 @@ void wg_bench_inner_build(uint8_t *p, uint16_t len, uint32_t src, uint32_t dst);
 int wg_bench_gen_clear(struct wg_bench_gw *g, struct wg_bench_stream *s,
 		       struct rte_mbuf **m, unsigned int n, uint64_t *bytes);
 /*
- * n outer data messages of the stream, sealed with c for the lane's next
- * counters of g's current generation. 0 or -1 (pool empty).
+ * n outer data messages of the stream, sealed with c under each client's
+ * next counters of g's current generation. 0 or -1 (pool empty).
  */
-int wg_bench_gen_outer(struct wg_bench_gw *g, unsigned int lane, struct wg_crypto *c,
+int wg_bench_gen_outer(struct wg_bench_gw *g, struct wg_crypto *c,
 		       struct wg_bench_stream *s, struct rte_mbuf **m, unsigned int n,
 		       uint64_t *bytes);
 /* A frame of len bytes copied into a fresh mbuf of g's pool, or NULL. */

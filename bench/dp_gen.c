@@ -165,13 +165,13 @@ wg_bench_gen_clear(struct wg_bench_gw *g, struct wg_bench_stream *s,
 
 /* Headers and plaintext of one data message; the op that seals it. */
 static void
-outer_one(struct wg_bench_gw *g, unsigned int lane, struct rte_mbuf *m, uint32_t i,
-	  uint16_t size, struct wg_crypto_op *op)
+outer_one(struct wg_bench_gw *g, struct rte_mbuf *m, uint32_t i, uint16_t size,
+	  struct wg_crypto_op *op)
 {
 	uint32_t plen = (uint32_t)wg_transport_padded_len(size, WG_BENCH_MTU);
 	uint16_t msg_len = (uint16_t)wg_message_data_len(plen);
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-	uint64_t counter = g->sent[lane][i]++ * g->nq + lane;
+	uint64_t counter = __atomic_fetch_add(&g->next_counter[i], 1, __ATOMIC_RELAXED);
 	struct wg_msg_data *h;
 
 	eth_hdr(p, &g->outer_mac);
@@ -196,7 +196,7 @@ outer_one(struct wg_bench_gw *g, unsigned int lane, struct rte_mbuf *m, uint32_t
 }
 
 int
-wg_bench_gen_outer(struct wg_bench_gw *g, unsigned int lane, struct wg_crypto *c,
+wg_bench_gen_outer(struct wg_bench_gw *g, struct wg_crypto *c,
 		   struct wg_bench_stream *s, struct rte_mbuf **m, unsigned int n,
 		   uint64_t *bytes)
 {
@@ -209,7 +209,7 @@ wg_bench_gen_outer(struct wg_bench_gw *g, unsigned int lane, struct wg_crypto *c
 		return -1;
 	for (j = 0; j < n; j++) {
 		i = stream_next(s, &size);
-		outer_one(g, lane, m[j], i, size, &op[j]);
+		outer_one(g, m[j], i, size, &op[j]);
 		*bytes += size;
 	}
 	wg_crypto_seal_burst(c, op, (uint16_t)n);

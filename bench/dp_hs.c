@@ -148,7 +148,7 @@ flood_make(struct dp_hs *h)
 }
 
 int
-dp_hs_setup(struct dp_env *e)
+wg_bench_hs_setup(struct dp_env *e)
 {
 	struct dp_hs *h = calloc(1, sizeof(*h));
 	struct wg_control_conf cc = {
@@ -179,7 +179,7 @@ dp_hs_setup(struct dp_env *e)
 }
 
 void
-dp_hs_free(struct dp_env *e)
+wg_bench_hs_free(struct dp_env *e)
 {
 	struct dp_hs *h = e->hs;
 
@@ -319,7 +319,7 @@ hs_destroy(struct wg_bench_case *bc)
 	bc->priv = NULL;
 }
 
-const struct wg_bench_case_ops dp_hs_ops = {
+const struct wg_bench_case_ops wg_bench_hs_ops = {
 	.prepare = hs_prepare,
 	.run = hs_run,
 	.verify = hs_verify,
@@ -330,7 +330,7 @@ const struct wg_bench_case_ops dp_hs_ops = {
 /* ---- Floods and the control thread -------------------------------------- */
 
 struct rte_mbuf *
-dp_flood_frame(struct dp_env *e, enum dp_kind kind, uint32_t k)
+wg_bench_flood_frame(struct dp_env *e, enum dp_kind kind, uint32_t k)
 {
 	const struct wg_msg_initiation *msg = kind == DP_FLOOD_MAC1 ?
 		&e->hs->mac1[k % DP_FLOOD_POOL] : &e->hs->junk[k % DP_FLOOD_POOL];
@@ -353,7 +353,7 @@ ctl_main(void *arg)
 }
 
 int
-dp_ctl_launch(struct dp_env *e, unsigned int lcore)
+wg_bench_ctl_launch(struct dp_env *e, unsigned int lcore)
 {
 	struct dp_hs *h = e->hs;
 
@@ -367,14 +367,14 @@ dp_ctl_launch(struct dp_env *e, unsigned int lcore)
 }
 
 void
-dp_ctl_join(struct dp_env *e, unsigned int lcore)
+wg_bench_ctl_join(struct dp_env *e, unsigned int lcore)
 {
 	__atomic_store_n(&e->hs->stop, 1, __ATOMIC_RELEASE);
 	rte_eal_wait_lcore(lcore);
 }
 
 void
-dp_ctl_account(struct dp_env *e, struct wg_bench_case *bc)
+wg_bench_ctl_account(struct dp_env *e, struct wg_bench_case *bc)
 {
 	struct wg_control_stats st;
 	const struct wg_control_stats *s0 = &e->hs->cs0;

@@ -3,7 +3,8 @@
  * wgedge-bench: options, pinning, the interleaved rounds, the studies, and
  * the output.
  *
- * Every case of every family runs once per round; round r starts at a
+ * Every case of every family runs once per round, the cases of one size
+ * together (a ratio compares cases of the same size); round r starts at a
  * different case (the start moves by n/rounds each round), so no case is
  * always the first after a long setup or always the last. The studies
  * (latency, peer scale) run once the rounds are over and the families'
@@ -572,27 +573,62 @@ set_references(struct wg_bench_list *l, const struct wg_bench_opts *o)
 	}
 }
 
+/* Execution order: by size, then list order. */
+static const struct wg_bench_list *order_list;
+
+static int
+cmp_exec(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	uint32_t sx = order_list->v[x]->size, sy = order_list->v[y]->size;
+
+	if (sx != sy)
+		return sx < sy ? -1 : 1;
+	return (x > y) - (x < y);
+}
+
+/*
+ * The order cases run in within a round: grouped by size, so that a case
+ * runs seconds, not minutes, from the references its ratios are taken
+ * against (same size); NULL if out of memory.
+ */
+static size_t *
+exec_order(const struct wg_bench_list *l)
+{
+	size_t *ord = malloc(l->n * sizeof(*ord)), i;
+
+	if (ord == NULL)
+		return NULL;
+	for (i = 0; i < l->n; i++)
+		ord[i] = i;
+	order_list = l;
+	qsort(ord, l->n, sizeof(*ord), cmp_exec);
+	return ord;
+}
+
 static int
 run_rounds(struct wg_bench_list *l, const struct wg_bench_opts *o,
 	   const struct wg_bench_clock *clk)
 {
 	double per_round = l->n * (o->duration_ms + wg_bench_warm_ms(o)) * 1e-3;
-	static struct wg_bench_lane ln[WG_BENCH_MAX_LANES];
+	struct wg_bench_lane ln[WG_BENCH_MAX_LANES];
+	size_t *ord = exec_order(l), k;
 	unsigned int r;
-	int ret = 0;
-	size_t k;
+	int ret = ord == NULL ? -1 : 0;
 
+	memset(ln, 0, sizeof(ln));
 	for (r = 0; r < o->rounds && ret == 0; r++) {
 		size_t start = r * l->n / o->rounds;
 
 		fprintf(stderr, "wgedge-bench: round %u/%u: %zu cases, about %.0f s\n",
 			r + 1, o->rounds, l->n, per_round);
 		for (k = 0; k < l->n && ret == 0; k++)
-			ret = wg_bench_run_round(l->v[(start + k) % l->n], clk, ln,
+			ret = wg_bench_run_round(l->v[ord[(start + k) % l->n]], clk, ln,
 						 o->drop_above, wg_bench_warm_ms(o),
 						 o->duration_ms);
 	}
 	wg_bench_lanes_free(ln);
+	free(ord);
 	if (ret != 0)
 		fprintf(stderr, "wgedge-bench: a case-round could not run\n");
 	return ret;

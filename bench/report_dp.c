@@ -59,6 +59,8 @@ dp_row(FILE *f, const struct wg_bench_case *bc)
 	ratio_cell(f, bc, "crypto");
 	ratio_cell(f, bc, "io");
 	ratio_cell(f, bc, "unflooded");
+	if (!isnan(wg_bench_extra_get(bc, "replay_drops")))
+		fprintf(f, "  replays %.0f", wg_bench_extra_get(bc, "replay_drops"));
 	fprintf(f, "%s\n", bc->failures ? "  FAILED" : "");
 }
 
@@ -126,9 +128,10 @@ print_memory(FILE *f, const struct wg_bench_studies *st)
 
 		fprintf(f, "Gateway with %u worker%s: wg_dp_create for %u peer slots "
 			"+%.1f MB allocated (RSS +%.1f MB); %u peers with a session "
-			"+%.1f MB allocated, %.0f B per peer (RSS +%.1f MB)\n", d->workers,
-			d->workers == 1 ? "" : "s", d->max_peers, d->create_alloc / 1048576.0,
-			d->create_bytes / 1048576.0, d->clients, d->clients_alloc / 1048576.0,
+			"(wg_dp_* calls, %.2f s) +%.1f MB allocated, %.0f B per peer "
+			"(RSS +%.1f MB)\n", d->workers, d->workers == 1 ? "" : "s",
+			d->max_peers, d->create_alloc / 1048576.0, d->create_bytes / 1048576.0,
+			d->clients, d->clients_s, d->clients_alloc / 1048576.0,
 			d->clients ? (double)d->clients_alloc / d->clients : 0,
 			d->clients_bytes / 1048576.0);
 	}
@@ -258,9 +261,9 @@ json_memory(FILE *f, const struct wg_bench_studies *st)
 		fprintf(f, "%s\n      {\"workers\": %u, \"max_peers\": %u, \"peers\": %u, "
 			"\"create_rss_bytes\": %ld, \"peers_rss_bytes\": %ld, "
 			"\"create_alloc_bytes\": %ld, \"peers_alloc_bytes\": %ld, "
-			"\"alloc_bytes_per_peer\": ", i ? "," : "", d->workers, d->max_peers,
-			d->clients, d->create_bytes, d->clients_bytes, d->create_alloc,
-			d->clients_alloc);
+			"\"load_s\": %.4f, \"alloc_bytes_per_peer\": ", i ? "," : "",
+			d->workers, d->max_peers, d->clients, d->create_bytes,
+			d->clients_bytes, d->create_alloc, d->clients_alloc, d->clients_s);
 		wg_bench_json_num(f, d->clients ? (double)d->clients_alloc / d->clients : NAN);
 		fprintf(f, "}");
 	}

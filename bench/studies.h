@@ -51,6 +51,7 @@ struct wg_bench_dut_memory {
 	long create_bytes;		/* RSS: wg_dp_create sized for max_peers */
 	long clients_bytes;		/* RSS: adding the clients and their keypairs */
 	long create_alloc, clients_alloc;	/* the same, EAL heap + malloc */
+	double clients_s;		/* adding the clients (wg_dp_* calls) */
 };
 
 struct wg_bench_studies {
