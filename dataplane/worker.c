@@ -2,8 +2,8 @@
 /*
  * The worker loop, after DPDK's l3fwd: drain the TX buffers on a TSC timer,
  * RX a burst on the outer port (classify, decrypt), RX a burst on the clear
- * port (route, encrypt), free what was dropped, report an RCU quiescent
- * state. A worker owns RX/TX queue k on both ports and nothing else.
+ * port (route, encrypt), free what was dropped, send at once unless a full
+ * RX burst says more is coming, report an RCU quiescent state. A worker owns RX/TX queue k on both ports and nothing else.
  *
  * The control thread has a context of the same shape (dp->ctl): it encrypts
  * staged packets and keepalives and sends on its own outer TX queue.
@@ -118,19 +118,29 @@ dp_resolve_nexthops(struct wg_dp_worker *w)
 }
 
 static void
-worker_flush(struct wg_dp_worker *w)
+worker_tx_flush(struct wg_dp_worker *w)
 {
 	dp_txbuf_flush(w, WG_DP_PORT_OUTER);
 	dp_txbuf_flush(w, WG_DP_PORT_CLEAR);
-	dp_freeq_flush(w);
 }
 
 static void
+worker_flush(struct wg_dp_worker *w)
+{
+	worker_tx_flush(w);
+	dp_freeq_flush(w);
+}
+
+/*
+ * Returns true if either port gave a full burst: more is probably waiting,
+ * and what the TX buffers hold may still be joined by the next burst.
+ */
+static bool
 worker_iteration(struct wg_dp_worker *w)
 {
 	const struct wg_dp *dp = w->dp;
 	struct rte_mbuf *pkts[WG_DP_BURST];
-	uint16_t n;
+	uint16_t n, n_outer;
 
 	w->now = rte_rdtsc();
 	if (unlikely(w->now >= w->next_drain)) {
@@ -146,6 +156,7 @@ worker_iteration(struct wg_dp_worker *w)
 		dp_outer_input(w, pkts, n);
 		dp_freeq_flush(w);
 	}
+	n_outer = n;
 	n = rte_eth_rx_burst(dp->port[WG_DP_PORT_CLEAR].port_id, w->id, pkts,
 			     WG_DP_BURST);
 	if (n != 0) {
@@ -153,6 +164,7 @@ worker_iteration(struct wg_dp_worker *w)
 		dp_clear_input(w, pkts, n);
 		dp_freeq_flush(w);
 	}
+	return n_outer == WG_DP_BURST || n == WG_DP_BURST;
 }
 
 /*
@@ -176,7 +188,14 @@ worker_main(void *arg)
 
 	rte_rcu_qsbr_thread_online(v, w->id);
 	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
-		worker_iteration(w);
+		/*
+		 * A worker that is not saturated sends at once: at a low rate
+		 * nothing would join its partial TX bursts but the drain
+		 * timer's wait (up to WG_DP_DRAIN_US per gateway). Saturated,
+		 * it fills whole bursts and the timer only mops up.
+		 */
+		if (!worker_iteration(w))
+			worker_tx_flush(w);
 		rte_rcu_qsbr_quiescent(v, w->id);
 	}
 	worker_flush(w);
