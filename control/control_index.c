@@ -15,6 +15,8 @@
 #include "control_priv.h"
 #include "dp.h"
 
+enum { CTL_INDEX_SLOT_TRIES = 8 };
+
 int
 ctl_index_init(struct wg_control_index *x, uint32_t max_peers)
 {
@@ -73,15 +75,27 @@ index_put(struct wg_control_index *x, uint32_t key, uint32_t slot)
 	x->count++;
 }
 
+/*
+ * A few draws look for an index whose slot in the dataplane's direct table
+ * is free (it is then found with one load); past them any unused index
+ * will do (the dataplane's hash finds it). Every draw is uniform, so the
+ * index on the wire stays random.
+ */
 uint32_t
 ctl_index_new(struct wg_control *c, uint32_t slot)
 {
+	unsigned int tries = 0;
 	uint32_t key;
 
-	do {
+	for (;;) {
 		key = randombytes_random();
-	} while (key == 0 || ctl_index_lookup(&c->index, key) != WG_CONTROL_NO_ID ||
-		 wg_dp_index_in_use(c->dp, key));
+		if (key == 0 || ctl_index_lookup(&c->index, key) != WG_CONTROL_NO_ID ||
+		    wg_dp_index_in_use(c->dp, key))
+			continue;
+		if (tries++ < CTL_INDEX_SLOT_TRIES && !wg_dp_index_slot_free(c->dp, key))
+			continue;
+		break;
+	}
 	index_put(&c->index, key, slot);
 	return key;
 }

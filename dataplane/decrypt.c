@@ -3,11 +3,15 @@
  * The decrypt group of an outer RX burst, in the order the Linux driver
  * checks a data message (receive.c):
  *
- *  1. receiver index -> keypair, one bulk lookup for the burst;
- *  2. the keypair must be live and young enough (REJECT_AFTER_TIME,
- *     REJECT_AFTER_MESSAGES) and its peer not being removed;
+ *  1. receiver index -> keypair: the direct table, then one bulk hash
+ *     lookup for the burst's misses;
+ *  2. the keypair must be live and young enough (REJECT_AFTER_TIME, the
+ *     message's counter below REJECT_AFTER_MESSAGES) and its peer not being
+ *     removed;
  *  3. one batch ChaCha20-Poly1305 open through the lcore's wg_crypto;
- *  4. the replay window, only for packets that authenticated;
+ *  4. the replay window, only for packets that authenticated, with the
+ *     window's own REJECT_AFTER_MESSAGES (one lock per run of a keypair's
+ *     packets where workers share windows);
  *  5. then, authenticated: roaming, confirming a next keypair, timers
  *     hints, keepalives (consumed), inner IP sanity and length (trimming
  *     padding), and the allowed-IPs source check (one bulk lookup);
@@ -37,6 +41,7 @@ struct dec_burst {
 	struct wg_dp_keypair *kp[WG_DP_BURST];
 	struct wg_crypto_op op[WG_DP_BURST];
 	uint8_t ok[WG_DP_BURST];
+	uint8_t verdict[WG_DP_BURST];	/* after the replay stage */
 	uint8_t ecn[WG_DP_BURST];	/* outer ECN bits */
 	bool roam[WG_DP_BURST];		/* authenticated source differs */
 	uint8_t family[WG_DP_BURST];	/* inner */
@@ -115,8 +120,7 @@ dec_prepare(struct wg_dp_worker *w, struct rte_mbuf *m, struct wg_dp_keypair *kp
 	hdr = rte_pktmbuf_mtod_offset(m, const struct wg_msg_data *, off);
 	counter = wg_le64(hdr->counter);
 	if (unlikely(__atomic_load_n(&kp->dead, __ATOMIC_ACQUIRE) ||
-		     w->now >= kp->reject_tsc || counter >= REJECT_AFTER_MESSAGES ||
-		     kp->replay.counter >= REJECT_AFTER_MESSAGES)) {
+		     w->now >= kp->reject_tsc || counter >= REJECT_AFTER_MESSAGES)) {
 		dp_drop(w, m, WG_DROP_KEYPAIR_EXPIRED);
 		return false;
 	}
@@ -133,24 +137,57 @@ dec_prepare(struct wg_dp_worker *w, struct rte_mbuf *m, struct wg_dp_keypair *kp
 	return true;
 }
 
-/* Steps 1-3 for the burst; compacts the survivors to the front. */
-static uint16_t
-dec_open(struct wg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n,
-	 struct dec_burst *b)
+/*
+ * Step 1: b->kp[i] for each packet, bit i of the result set if found. The
+ * direct table first (all its loads issued before any is used, so that
+ * their misses overlap), the hash for the rest (see keypair.c).
+ */
+static uint64_t
+dec_lookup(const struct wg_dp *dp, struct rte_mbuf **pkts, uint16_t n,
+	   struct dec_burst *b)
 {
 	const void *keys[WG_DP_BURST];
+	struct wg_dp_keypair *found[WG_DP_BURST];
 	uint32_t idx[WG_DP_BURST];
-	uint64_t hits = 0;
-	struct wg_endpoint src;
-	uint16_t i, k = 0;
+	uint16_t i, at[WG_DP_BURST], nm = 0;
+	uint64_t hits = 0, mhits = 0;
 
 	for (i = 0; i < n; i++) {
 		memcpy(&idx[i], rte_pktmbuf_mtod_offset(pkts[i], const uint8_t *,
 			msg_offset(pkts[i]) + offsetof(struct wg_msg_data, key_idx)),
 		       sizeof(idx[i]));
-		keys[i] = &idx[i];
+		b->kp[i] = __atomic_load_n(&dp->index_direct[dp_index_slot(dp, idx[i])],
+					   __ATOMIC_ACQUIRE);
 	}
-	rte_hash_lookup_bulk_data(w->dp->index, keys, n, &hits, (void **)b->kp);
+	for (i = 0; i < n; i++) {
+		if (likely(b->kp[i] != NULL && b->kp[i]->local_index_le == idx[i])) {
+			hits |= UINT64_C(1) << i;
+			continue;
+		}
+		keys[nm] = &idx[i];
+		at[nm++] = i;
+	}
+	if (nm == 0)
+		return hits;
+	rte_hash_lookup_bulk_data(dp->index, keys, nm, &mhits, (void **)found);
+	for (i = 0; i < nm; i++) {
+		if (mhits & (UINT64_C(1) << i)) {
+			b->kp[at[i]] = found[i];
+			hits |= UINT64_C(1) << at[i];
+		}
+	}
+	return hits;
+}
+
+/* Steps 1-3 for the burst; compacts the survivors to the front. */
+static uint16_t
+dec_open(struct wg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n,
+	 struct dec_burst *b)
+{
+	uint64_t hits = dec_lookup(w->dp, pkts, n, b);
+	struct wg_endpoint src;
+	uint16_t i, k = 0;
+
 	for (i = 0; i < n; i++) {
 		if (unlikely(!(hits & (UINT64_C(1) << i)))) {
 			dp_drop(w, pkts[i], WG_DROP_UNKNOWN_INDEX);
@@ -169,6 +206,54 @@ dec_open(struct wg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n,
 	if (k != 0)
 		wg_crypto_open_burst(w->crypto, b->op, k, b->ok);
 	return k;
+}
+
+/*
+ * Step 4 for one packet. The keypair's receive side is spent once its
+ * window reached REJECT_AFTER_MESSAGES; that is read here, with the window,
+ * rather than before the open: where two workers share the window, its
+ * cache line is then touched once per run, not once more per packet.
+ */
+static inline uint8_t
+replay_one(struct wg_dp_keypair *kp, const struct wg_crypto_op *op, uint8_t ok)
+{
+	if (unlikely(!ok))
+		return WG_DROP_AUTH_FAILED;
+	if (unlikely(kp->replay.counter >= REJECT_AFTER_MESSAGES))
+		return WG_DROP_KEYPAIR_EXPIRED;
+	return wg_replay_check(&kp->replay, op->counter) ? WG_DP_PASS : WG_DROP_REPLAY;
+}
+
+/* One worker per keypair (RSS, or a single worker): no lock. */
+void
+dp_replay_plain(struct wg_dp_keypair *const *kp, const struct wg_crypto_op *op,
+		const uint8_t *ok, uint8_t *verdict, uint16_t n)
+{
+	uint16_t i;
+
+	for (i = 0; i < n; i++)
+		verdict[i] = replay_one(kp[i], &op[i], ok[i]);
+}
+
+/*
+ * Any worker may receive a keypair's packets (no RSS): the window takes its
+ * lock, once per run of packets of the same keypair, so that two workers
+ * receiving for one peer pass the window's line between them once per run
+ * rather than once per packet.
+ */
+void
+dp_replay_locked(struct wg_dp_keypair *const *kp, const struct wg_crypto_op *op,
+		 const uint8_t *ok, uint8_t *verdict, uint16_t n)
+{
+	uint16_t i = 0, j;
+
+	while (i < n) {
+		rte_spinlock_lock(&kp[i]->replay_lock);
+		for (j = i; j < n && kp[j] == kp[i]; j++)
+			verdict[j] = replay_one(kp[j], &op[j], ok[j]);
+		rte_spinlock_unlock(&kp[i]->replay_lock);
+		i = j;
+	}
 }
 
 /* Roaming: the peer is now where this authenticated packet came from. */
@@ -291,12 +376,8 @@ dec_accept(struct wg_dp_worker *w, struct rte_mbuf *m, struct dec_burst *b,
 	uint8_t *ip = b->op[i].data;
 	uint8_t reason;
 
-	if (unlikely(!b->ok[i])) {
-		dp_drop(w, m, WG_DROP_AUTH_FAILED);
-		return false;
-	}
-	if (unlikely(!w->dp->replay_check(kp, b->op[i].counter))) {
-		dp_drop(w, m, WG_DROP_REPLAY);
+	if (unlikely(b->verdict[i] != WG_DP_PASS)) {
+		dp_drop(w, m, b->verdict[i]);
 		return false;
 	}
 	w->st.decrypted++;
@@ -354,6 +435,7 @@ dp_decrypt_burst(struct wg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 	uint32_t id;
 
 	n = dec_open(w, pkts, n, &b);
+	w->dp->replay_check(b.kp, b.op, b.ok, b.verdict, n);
 	lk.n4 = lk.n6 = 0;
 	for (i = 0; i < n; i++) {
 		if (i + WG_DP_PREFETCH < n)

@@ -193,24 +193,6 @@ free_ring_mbufs(struct rte_ring *r)
 		rte_pktmbuf_free(m);
 }
 
-static bool
-replay_plain(struct wg_dp_keypair *kp, uint64_t counter)
-{
-	return wg_replay_check(&kp->replay, counter);
-}
-
-/* Used when nothing pins a keypair to one queue (no RSS, several queues). */
-static bool
-replay_locked(struct wg_dp_keypair *kp, uint64_t counter)
-{
-	bool ok;
-
-	rte_spinlock_lock(&kp->replay_lock);
-	ok = wg_replay_check(&kp->replay, counter);
-	rte_spinlock_unlock(&kp->replay_lock);
-	return ok;
-}
-
 static void
 choose_impls(struct wg_dp *dp)
 {
@@ -219,8 +201,8 @@ choose_impls(struct wg_dp *dp)
 	/* The replay window wants one writer: RSS on the outer 5-tuple keeps a
 	 * peer on one queue. Without RSS (ring/null/tap PMDs) a peer's packets
 	 * can reach any queue, so the window takes a per-keypair lock. */
-	dp->replay_check = (o->rss || dp->n_workers == 1) ? replay_plain :
-							    replay_locked;
+	dp->replay_check = (o->rss || dp->n_workers == 1) ? dp_replay_plain :
+							    dp_replay_locked;
 	if (o->tx_ip_csum && o->tx_udp_csum)
 		dp->csum4 = dp_outer_csum4_offload;
 	else

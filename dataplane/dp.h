@@ -148,6 +148,9 @@ int wg_dp_peer_keypair_install(struct wg_dp *dp, uint32_t id,
 /* True if a keypair with this local index (host order) is installed: the
  * control thread picks indices for new handshakes that are not. */
 bool wg_dp_index_in_use(struct wg_dp *dp, uint32_t local_index);
+/* True if no installed keypair sits in this index's slot of the direct
+ * table: the control thread prefers such indices (see keypair.c). */
+bool wg_dp_index_slot_free(const struct wg_dp *dp, uint32_t local_index);
 /* Wipes all of the peer's keypairs (expiry, key zeroing, handshake reset). */
 void wg_dp_peer_keypairs_clear(struct wg_dp *dp, uint32_t id);
 

@@ -47,8 +47,10 @@ enum {
 	WG_DP_ETH_LEN = RTE_ETHER_HDR_LEN,
 	/* Outer headers in front of the transport header, at most. */
 	WG_DP_OUTER_MAX = RTE_ETHER_HDR_LEN + WG_IPV6_HDR_LEN + WG_UDP_HDR_LEN,
-	WG_DP_NO_PEER = UINT32_MAX
+	WG_DP_NO_PEER = UINT32_MAX,
+	WG_DP_PASS = UINT8_MAX		/* a stage's verdict: not dropped */
 };
+static_assert((int)WG_DROP_MAX < (int)WG_DP_PASS, "drop reasons fit a verdict byte");
 
 /* Headroom encryption needs in front of the inner IP header. */
 static_assert(RTE_PKTMBUF_HEADROOM >= WG_DP_OUTER_MAX + sizeof(struct wg_msg_data),
@@ -191,7 +193,14 @@ struct wg_dp_worker {
 
 /* ---- The instance ---- */
 
-typedef bool (*wg_dp_replay_fn)(struct wg_dp_keypair *kp, uint64_t counter);
+/*
+ * The replay stage of a decrypt burst: for each opened packet (ok[i] from
+ * the batch open), verdict[i] = WG_DP_PASS or the drop reason. Runs of the
+ * same keypair are checked together (one lock per run where locked).
+ */
+typedef void (*wg_dp_replay_fn)(struct wg_dp_keypair *const *kp,
+				const struct wg_crypto_op *op, const uint8_t *ok,
+				uint8_t *verdict, uint16_t n);
 typedef void (*wg_dp_csum_fn)(const struct wg_dp *dp, struct rte_mbuf *m);
 
 struct wg_dp {
@@ -213,6 +222,8 @@ struct wg_dp {
 	struct rte_rcu_qsbr *qsbr;
 	struct rte_rcu_qsbr_dq *kp_dq;	/* retired keypairs */
 	struct rte_hash *index;		/* le32 local index -> keypair */
+	struct wg_dp_keypair **index_direct;	/* [index_mask + 1]: keypair.c */
+	uint32_t index_mask;
 	struct rte_lpm *lpm4;		/* with RCU QSBR reclamation */
 	struct rte_lpm6 *lpm6[2];	/* see route.c */
 	struct rte_lpm6 *lpm6_cur;	/* atomic: the copy workers read */
@@ -313,6 +324,13 @@ dp_peer_send_keypair(struct wg_dp_peer *p, uint64_t now)
 	return kp;
 }
 
+/* The direct index table's slot for a local index (wire order). */
+static inline uint32_t
+dp_index_slot(const struct wg_dp *dp, uint32_t index_le)
+{
+	return rte_le_to_cpu_32(index_le) & dp->index_mask;
+}
+
 /* A consistent copy of the peer's endpoint and header template. */
 static inline void
 dp_peer_ep_read(const struct wg_dp_peer *p, struct wg_dp_ep *ep)
@@ -401,6 +419,10 @@ void dp_neigh_input(struct wg_dp_worker *w, enum wg_dp_port_role role,
 
 /* decrypt.c */
 void dp_decrypt_burst(struct wg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n);
+void dp_replay_plain(struct wg_dp_keypair *const *kp, const struct wg_crypto_op *op,
+		     const uint8_t *ok, uint8_t *verdict, uint16_t n);
+void dp_replay_locked(struct wg_dp_keypair *const *kp, const struct wg_crypto_op *op,
+		      const uint8_t *ok, uint8_t *verdict, uint16_t n);
 
 /* encrypt.c */
 void dp_clear_input(struct wg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n);

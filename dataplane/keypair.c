@@ -1,10 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Keypairs: the index table (rte_hash, lock-free readers, le32 local index ->
- * keypair), the per-peer current/previous/next slots with the Linux
- * add_new_keypair() semantics, and retirement through an RCU QSBR defer
- * queue that frees a keypair (and its hash key slot) only once no worker
- * can still hold it.
+ * Keypairs: the index tables, the per-peer current/previous/next slots with
+ * the Linux add_new_keypair() semantics, and retirement through an RCU QSBR
+ * defer queue that frees a keypair (and its hash key slot) only once no
+ * worker can still hold it.
+ *
+ * Two index tables, both read lock-free by the workers:
+ * - rte_hash (le32 local index -> keypair) holds every installed keypair;
+ * - the direct table, a power-of-two array at least twice the peer count
+ *   indexed by the low bits of the local index, holds the keypair whose
+ *   index landed first in that slot. A worker finds a keypair there with
+ *   one load and a compare of its local_index_le, and asks the hash only
+ *   for what it did not find (collisions, junk). The control thread draws
+ *   indices at random and prefers ones whose slot is free
+ *   (wg_dp_index_slot_free()), so that collisions are rare while indices
+ *   stay random on the wire. A slot is cleared when its keypair retires,
+ *   before the keypair's grace period, exactly as its hash key is deleted.
  *
  * Under AddressSanitizer keypairs come from the libc heap instead of
  * rte_malloc, so that ASan sees their lifetimes: a worker touching a freed
@@ -116,6 +127,14 @@ dp_index_create(struct wg_dp *dp)
 	dp->index = rte_hash_create(&hp);
 	if (dp->index == NULL)
 		return -rte_errno;
+	dp->index_mask = 63;
+	while (dp->index_mask < 2 * dp->max_peers)
+		dp->index_mask = dp->index_mask << 1 | 1;
+	dp->index_direct = rte_zmalloc_socket("wg_dp_index",
+		(dp->index_mask + (size_t)1) * sizeof(*dp->index_direct),
+		RTE_CACHE_LINE_SIZE, dp->socket);
+	if (dp->index_direct == NULL)
+		return -ENOMEM;
 	dp->kp_dq = rte_rcu_qsbr_dq_create(&dq);
 	return dp->kp_dq == NULL ? -rte_errno : 0;
 }
@@ -133,6 +152,8 @@ dp_index_free(struct wg_dp *dp)
 	}
 	rte_hash_free(dp->index);
 	dp->index = NULL;
+	rte_free(dp->index_direct);
+	dp->index_direct = NULL;
 }
 
 void
@@ -150,11 +171,15 @@ void
 dp_keypair_retire(struct wg_dp *dp, struct wg_dp_keypair *kp)
 {
 	struct kp_retired r = { .kp = kp };
+	struct wg_dp_keypair **slot;
 
 	if (kp == NULL)
 		return;
 	__atomic_store_n(&kp->dead, 1, __ATOMIC_RELEASE);
 	r.pos = rte_hash_del_key(dp->index, &kp->local_index_le);
+	slot = &dp->index_direct[dp_index_slot(dp, kp->local_index_le)];
+	if (*slot == kp)
+		__atomic_store_n(slot, NULL, __ATOMIC_RELEASE);
 	if (rte_rcu_qsbr_dq_enqueue(dp->kp_dq, &r) == 0)
 		return;
 	/* Full even after reclaiming what it could: wait one grace period. */
@@ -266,9 +291,19 @@ wg_dp_peer_keypair_install(struct wg_dp *dp, uint32_t id,
 		kp_free(kp);
 		return rc;
 	}
+	/* Filled in before it is published: readers see it whole. */
+	if (dp->index_direct[dp_index_slot(dp, key)] == NULL)
+		__atomic_store_n(&dp->index_direct[dp_index_slot(dp, key)], kp,
+				 __ATOMIC_RELEASE);
 	dp_keypairs_rotate_confirmed(dp, p);
 	kp_publish(dp, p, kp);
 	return 0;
+}
+
+bool
+wg_dp_index_slot_free(const struct wg_dp *dp, uint32_t local_index)
+{
+	return dp->index_direct[dp_index_slot(dp, wg_le32(local_index))] == NULL;
 }
 
 bool

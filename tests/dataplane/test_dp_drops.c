@@ -39,10 +39,10 @@ static uint64_t ref_counter = 1000;
 TestSuite(drops, .init = h_setup, .fini = h_teardown);
 
 static void
-pair_start_aged(uint64_t ini_age_s, uint64_t resp_age_s)
+pair_start_nq(unsigned int nq, uint64_t ini_age_s, uint64_t resp_age_s)
 {
-	h_gw_init(&h_a, "gwA", 1, 1);
-	h_gw_init(&h_b, "gwB", 2, 1);
+	h_gw_init(&h_a, "gwA", 1, nq);
+	h_gw_init(&h_b, "gwB", 2, nq);
 	h_gw_join(&h_a, &h_b);
 	h_gw_start(&h_a);
 	h_gw_start(&h_b);
@@ -50,6 +50,12 @@ pair_start_aged(uint64_t ini_age_s, uint64_t resp_age_s)
 	peer_a_on_b = h_peer_for(&h_b, &h_a, false);
 	h_handshake(&h_a, peer_b_on_a, &h_b, peer_a_on_b, &sess, ini_age_s,
 		    resp_age_s);
+}
+
+static void
+pair_start_aged(uint64_t ini_age_s, uint64_t resp_age_s)
+{
+	pair_start_nq(1, ini_age_s, resp_age_s);
 }
 
 static void
@@ -122,6 +128,29 @@ drop_case(const struct frame *f, unsigned int n, enum wg_dp_drop r, uint64_t aut
 	expect_only(&before, r, n, auth);
 }
 
+/* B delivered n frames, and dropped `drops` for reason r only. */
+static void
+expect_delivered(const struct wg_dp_stats *before, unsigned int n,
+		 enum wg_dp_drop r, uint64_t drops)
+{
+	struct wg_dp_stats after;
+	struct rte_mbuf *m[2 * CAPTURE_MAX];
+	unsigned int i, k, got = 0, q;
+
+	h_stats(&h_b, &after);
+	for (i = 0; i < WG_DROP_MAX; i++)
+		cr_expect_eq(after.drops[i] - before->drops[i], i == r ? drops : 0,
+			     "drop %s", wg_dp_drop_name(i));
+	cr_assert_eq(after.decrypted - before->decrypted, n);
+	for (q = 0; q < h_b.nq; q++) {
+		k = h_ring_take(h_b.clear_tx[q], m, RTE_DIM(m));
+		rte_pktmbuf_free_bulk(m, k);
+		got += k;
+	}
+	cr_assert_eq(got, n, "delivered %u of %u", got, n);
+	cr_assert(h_gw_tx_empty(&h_b));
+}
+
 /* Injects frames B must accept and deliver (and nothing else). */
 static void
 accept_case(const struct frame *f, unsigned int n)
@@ -181,6 +210,113 @@ H_TEST(drops, replayed)
 	accept_case(cap, 8);				/* the first time */
 	drop_case(cap, 8, WG_DROP_REPLAY, 0);
 	drop_case(cap + 3, 1, WG_DROP_REPLAY, 0);
+}
+
+/*
+ * Two workers, no RSS: a peer's packets reach both queues and the replay
+ * window is shared under its lock. The same frames on both queues are
+ * delivered once; every copy polled second is a replay.
+ */
+H_TEST(drops, replayed_across_two_workers)
+{
+	struct wg_dp_stats before;
+	struct rte_mbuf *m[CAPTURE_MAX];
+	unsigned int i, q;
+
+	pair_start_nq(2, 0, 0);
+	capture(8, 100, NULL);
+	h_stats(&h_b, &before);
+	for (q = 0; q < 2; q++) {
+		for (i = 0; i < 8; i++)
+			m[i] = h_frame(&h_b, cap[i].b, cap[i].len);
+		h_ring_put(h_b.outer_rx[q], m, 8);
+	}
+	h_poll(&h_b);
+	expect_delivered(&before, 8, WG_DROP_REPLAY, 8);
+}
+
+/*
+ * The receive side is spent once the window reached REJECT_AFTER_MESSAGES:
+ * a counter at the limit is refused before the open; the last valid one
+ * is accepted, and after it even unseen counters inside the window are
+ * refused as expired (Linux: receiving_counter.counter checked first).
+ */
+H_TEST(drops, receive_counter_exhausted)
+{
+	static struct frame f[3];
+
+	pair_start();
+	capture(1, 60, NULL);
+	ref_counter = REJECT_AFTER_MESSAGES;
+	sealed(&f[0], NULL, 0);
+	drop_case(f, 1, WG_DROP_KEYPAIR_EXPIRED, 0);
+	ref_counter = REJECT_AFTER_MESSAGES - 1;
+	sealed(&f[1], NULL, 0);
+	drop_case(f + 1, 1, WG_DROP_MAX, 1);
+	ref_counter = REJECT_AFTER_MESSAGES - 10;
+	sealed(&f[2], NULL, 0);
+	drop_case(f + 2, 1, WG_DROP_KEYPAIR_EXPIRED, 0);
+}
+
+/* A keepalive to B under a keypair installed by hand (index, key). */
+static void
+keepalive_to(struct frame *out, uint32_t index, const uint8_t *key)
+{
+	static uint8_t msg[FRAME_MAX];
+	size_t mlen;
+
+	mlen = wg_transport_seal(msg, sizeof(msg), index, ref_counter++, key,
+				 NULL, 0, H_MTU);
+	cr_assert(mlen != 0);
+	remessage(out, &cap[0], msg, (uint16_t)mlen);
+}
+
+/* Installs on B, for A, an initiator keypair receiving under index/key. */
+static void
+install_on_b(uint32_t index, uint8_t fill)
+{
+	struct wg_noise_keypair nk;
+
+	memset(&nk, 0, sizeof(nk));
+	memset(nk.receiving_key, fill, sizeof(nk.receiving_key));
+	memset(nk.sending_key, fill ^ 0xff, sizeof(nk.sending_key));
+	nk.local_index = index;
+	nk.remote_index = 7;
+	nk.i_am_the_initiator = true;
+	nk.birthdate_ns = wg_dp_clock_ns();
+	cr_assert(wg_dp_peer_keypair_install(h_b.dp, peer_a_on_b, &nk) == 0);
+}
+
+/*
+ * Receiver indices that share their low bits share a slot of B's direct
+ * index table: the first installed sits in it, the second is found through
+ * the hash; a retired keypair's slot is freed for the next, and its index
+ * is then unknown.
+ */
+H_TEST(drops, colliding_receiver_indices)
+{
+	static struct frame f[3];
+	const uint32_t x = 0x00012345, y = x ^ 0x80000000, z = x ^ 0x40000000;
+	uint8_t k[3][NOISE_SYMMETRIC_KEY_LEN];
+
+	pair_start();
+	capture(1, 60, NULL);
+	memset(k[0], 0xa1, sizeof(k[0]));
+	memset(k[1], 0xb2, sizeof(k[1]));
+	memset(k[2], 0xc3, sizeof(k[2]));
+	install_on_b(x, 0xa1);
+	cr_assert_not(wg_dp_index_slot_free(h_b.dp, y));
+	install_on_b(y, 0xb2);		/* current y, previous x */
+	keepalive_to(&f[0], x, k[0]);
+	keepalive_to(&f[1], y, k[1]);
+	drop_case(f, 2, WG_DROP_MAX, 2);
+	install_on_b(z, 0xc3);		/* current z, previous y; x retired */
+	cr_assert(wg_dp_index_in_use(h_b.dp, z) && !wg_dp_index_in_use(h_b.dp, x));
+	keepalive_to(&f[0], y, k[1]);
+	keepalive_to(&f[1], z, k[2]);
+	drop_case(f, 2, WG_DROP_MAX, 2);
+	keepalive_to(&f[2], x, k[0]);
+	drop_case(f + 2, 1, WG_DROP_UNKNOWN_INDEX, 0);
 }
 
 H_TEST(drops, truncated)
