@@ -301,6 +301,16 @@ jstr(const struct jv *o, const char *key)
 	return v != NULL && v->t == J_STR ? v->s : NULL;
 }
 
+/* A string member that must be there, copied out. */
+static void
+jcopy(char dst[64], const struct jv *o, const char *key)
+{
+	const char *s = jstr(o, key);
+
+	cr_assert_not_null(s, "no string '%s'", key);
+	snprintf(dst, 64, "%s", s);
+}
+
 static uint64_t
 jnum(const struct jv *o, const char *key)
 {
@@ -1174,8 +1184,8 @@ add_b(struct client *k, char b_key[WG_KEY_B64_LEN + 1], char addr4[64],
 	wg_key_to_base64(b_key, h_b.id.static_public);
 	v = call_json(k, "add-peer public_key=%s\n", b_key);
 	cr_assert(jok(v));
-	snprintf(addr4, 64, "%s", jstr(v, "ipv4"));
-	snprintf(addr6, 64, "%s", jstr(v, "ipv6"));
+	jcopy(addr4, v, "ipv4");
+	jcopy(addr6, v, "ipv6");
 	jfree(v);
 	set_peer_begin(h_b.id.static_public);
 	feedf(&set_for, "allowed_ip=%u.%u.%u.0/24", h_b.lan4[0], h_b.lan4[1],
@@ -1303,12 +1313,12 @@ H_TEST(orch, removal_and_wg_set_keep_the_pool_in_step)
 	pair_start(&wide);
 	k = client_open(ca);
 	v = call_json(&k, "add-peer public_key=%s\n", key_b64(1));
-	snprintf(a1[0], 64, "%s", jstr(v, "ipv4"));
-	snprintf(a1[1], 64, "%s", jstr(v, "ipv6"));
+	jcopy(a1[0], v, "ipv4");
+	jcopy(a1[1], v, "ipv6");
 	jfree(v);
 	v = call_json(&k, "add-peer public_key=%s\n", key_b64(2));
-	snprintf(a2[0], 64, "%s", jstr(v, "ipv4"));
-	snprintf(a2[1], 64, "%s", jstr(v, "ipv6"));
+	jcopy(a2[0], v, "ipv4");
+	jcopy(a2[1], v, "ipv6");
 	jfree(v);
 
 	/* Removal (wg set ... remove) gives the peer's addresses back. */
@@ -1402,7 +1412,7 @@ fill_small_pool(struct client *k, char got[4][64])
 		v = call_json(k, "add-peer public_key=%s\n", key_b64(1 + i));
 		cr_assert(jok(v), "peer %u", i);
 		cr_assert_eq(jget(v, "ipv6")->t, J_NULL, "the pool has no IPv6");
-		snprintf(got[i], 64, "%s", jstr(v, "ipv4"));
+		jcopy(got[i], v, "ipv4");
 		jfree(v);
 		cr_assert(strcmp(got[i], "10.99.0.1") == 0 || strcmp(got[i], "10.99.0.2") == 0 ||
 			  strcmp(got[i], "10.99.0.4") == 0 || strcmp(got[i], "10.99.0.5") == 0,
@@ -1623,7 +1633,7 @@ H_TEST(orch, bulk_add_refusals_change_nothing)
 
 H_TEST(orch, stats_parses_and_lists_peers_counters_and_every_drop_reason)
 {
-	char b_key[WG_KEY_B64_LEN + 1], want[2][80], ep[64];
+	char b_key[WG_KEY_B64_LEN + 1], want[2][80], ep[64], a4[64], a6[64];
 	const struct jv *peers, *peer, *drops, *aips;
 	uint8_t src[4], a_host[4];
 	struct client k;
@@ -1634,9 +1644,11 @@ H_TEST(orch, stats_parses_and_lists_peers_counters_and_every_drop_reason)
 	k = client_open(ca);
 	wg_key_to_base64(b_key, h_b.id.static_public);
 	v = call_json(&k, "add-peer public_key=%s\n", b_key);
-	snprintf(want[0], sizeof(want[0]), "%s/32", jstr(v, "ipv4"));
-	snprintf(want[1], sizeof(want[1]), "%s/128", jstr(v, "ipv6"));
-	v4(jstr(v, "ipv4"), src);
+	jcopy(a4, v, "ipv4");
+	jcopy(a6, v, "ipv6");
+	snprintf(want[0], sizeof(want[0]), "%s/32", a4);
+	snprintf(want[1], sizeof(want[1]), "%s/128", a6);
+	v4(a4, src);
 	jfree(v);
 	h_lan4(&h_a, 20, a_host);
 	cr_assert(crosses(&h_b, &h_a, src, a_host, 1));
