@@ -39,6 +39,7 @@ enum {
 	WG_BENCH_MAX_ROUNDS = 100,
 	WG_BENCH_MAX_SIZES = 16,
 	WG_BENCH_MAX_PEER_COUNTS = 4,
+	WG_BENCH_MAX_SCALE_COUNTS = 8,	/* --scale-peers */
 	WG_BENCH_MAX_PEERS = 65536,
 	WG_BENCH_MAX_LANES = 4,		/* worker lcores of one case */
 	WG_BENCH_MAX_RATIOS = 3,
@@ -208,7 +209,9 @@ struct wg_bench_opts {
 	unsigned int workers[WG_BENCH_MAX_LANES];	/* worker lcore counts */
 	unsigned int n_workers;
 	unsigned int flood;		/* flood frames per burst of 32 */
-	uint32_t scale_peers;		/* peers loaded through wg setconf */
+	/* Peer counts loaded through wg setconf, one gateway each, ascending. */
+	uint32_t scale_peers[WG_BENCH_MAX_SCALE_COUNTS];
+	unsigned int n_scale_peers;
 	unsigned int latency_packets;	/* per size and mode */
 	unsigned int eal_mem_mb;	/* EAL -m; 0: sized from the peers */
 	int lane_cpus[WG_BENCH_MAX_LANES];	/* lane k's CPU; [0] = cpu */

@@ -10,16 +10,18 @@ positive, finite figures, min <= median <= max, ratios taken against the
 right references (the best arch's seal; for the dataplane also the raw
 crypto of its direction, plain I/O with the same workers and, for floods,
 the unflooded decrypt), a preempted share in [0, 1), and no verify
-failure; that the studies (latency, peer scale through wg setconf, gateway
-memory) are complete and consistent; that the options choose the cases they
-name; and that bad options are refused with exit status 2. No speed
-thresholds: the machine is shared.
+failure; that the studies (latency; peer scale through wg setconf, every
+count asked for once, in order, loaded in full; gateway memory) are
+complete and consistent; that the options choose the cases they name; and
+that bad options are refused with exit status 2. No speed thresholds: the
+machine is shared.
 
 usage: check_results.py PATH/TO/wgedge-bench
 """
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -27,6 +29,7 @@ import tempfile
 DEFAULT_SIZES = [64, 128, 256, 512, 1024, 1420, "imix"]
 DEFAULT_PEERS = [1, 1000]
 QUICK_DP_PEERS = [1, 1000, 10000]
+QUICK_SCALE_PEERS = [1000, 3000]
 DATA_DIRS = ["encrypt", "decrypt", "both"]
 FLOODS = ["flood-junk", "flood-mac1"]
 ORDER = ["avx512", "avx2", "sse", "sodium"]
@@ -264,18 +267,45 @@ def check_latency(lat, sizes):
         fail("latency rows %s, want %s" % (sorted(seen, key=str), sorted(want, key=str)))
 
 
-def check_scale(sc, peers):
+def check_scale_one(sc):
+    """One count: loaded in full, timed, with its memory figures."""
+    peers = sc.get("peers")
     if not sc.get("ran"):
-        fail("peer scale did not run: %r" % sc)
+        fail("peer scale %r did not run: %r" % (peers, sc))
         return
-    if sc.get("status") != 0 or sc.get("peers") != peers or sc.get("peers_loaded") != peers:
-        fail("peer scale: %r" % sc)
+    if sc.get("status") != 0 or sc.get("peers_loaded") != peers:
+        fail("peer scale %r: status %r, %r loaded" % (peers, sc.get("status"),
+                                                     sc.get("peers_loaded")))
     if sc.get("method") not in ("wg setconf", "wg_control_apply"):
-        fail("peer scale: method %r" % sc.get("method"))
+        fail("peer scale %r: method %r" % (peers, sc.get("method")))
     if not (number(sc.get("load_s")) and sc["load_s"] > 0):
-        fail("peer scale: load time %r" % sc.get("load_s"))
+        fail("peer scale %r: load time %r" % (peers, sc.get("load_s")))
     if not sc.get("rss_before", 0) > 0 or sc.get("rss_loaded", 0) < sc.get("rss_before", 0):
-        fail("peer scale: resident sets %r" % sc)
+        fail("peer scale %r: resident sets %r" % (peers, sc))
+    # The per-peer figures of the table: the allocators' (EAL heap + malloc).
+    # Creating the gateway always takes EAL heap (its tables); the load's own
+    # share is mostly malloc, which ASan hides from mallinfo2, so only the
+    # whole is checked.
+    eal, libc = sc.get("eal_alloc", []), sc.get("malloc_alloc", [])
+    created = sc.get("alloc_bytes_per_peer_created")
+    loaded = sc.get("alloc_bytes_per_peer_loaded")
+    if (len(eal) != 3 or len(libc) != 3 or not eal[1] > eal[0]
+            or not (number(created) and created > 0)
+            or not (number(loaded) and created + loaded > 0)):
+        fail("peer scale %r: allocator figures %r %r per peer %r %r"
+             % (peers, eal, libc, created, loaded))
+
+
+def check_scale(scale, peers):
+    """Every count asked for, once, ascending; peers is the config's list."""
+    if not isinstance(scale, list):
+        fail("peer_scale is not a list: %r" % (scale,))
+        return
+    got = [sc.get("peers") for sc in scale]
+    if got != sorted(set(peers)) or peers != sorted(peers):
+        fail("peer scale counts %r, asked for %r" % (got, peers))
+    for sc in scale:
+        check_scale_one(sc)
 
 
 def check_studies(doc, sizes):
@@ -285,8 +315,8 @@ def check_studies(doc, sizes):
     elif st.get("latency"):
         fail("latency measured, not asked for")
     if cfg["parts"] & 8:
-        check_scale(st.get("peer_scale", {}), cfg["scale_peers"])
-    elif st.get("peer_scale", {}).get("ran"):
+        check_scale(st.get("peer_scale"), cfg["scale_peers"])
+    elif st.get("peer_scale"):
         fail("peer scale ran, not asked for")
     if cfg["parts"] & 2:
         lanes = len(cfg["lane_cpus"])
@@ -302,6 +332,14 @@ def check_studies(doc, sizes):
                 fail("gateway memory: %r" % g)
 
 
+def check_scale_rows(table, counts):
+    """The table's peer-scale rows: one per count, in order."""
+    rows = [int(m.group(1)) for m in
+            re.finditer(r"^(?:wg setconf|wg_control_apply) +(\d+) ", table, re.M)]
+    if rows != counts:
+        fail("peer scale rows in the table for %r, want %r" % (rows, counts))
+
+
 def check_refusals(exe):
     bad = [["--sizes", "0"], ["--sizes", "1421"], ["--sizes", "64,,"],
            ["--peers", "0"], ["--archs", "avx1024"], ["--archs", "auto"],
@@ -309,6 +347,9 @@ def check_refusals(exe):
            ["--cpu", "-1"], ["--bogus"], ["extra"], ["--parts", "gpu"],
            ["--dp-cases", "tls"], ["--dp-peers", "0"], ["--workers", "0"],
            ["--workers", "5"], ["--flood", "32"], ["--scale-peers", "0"],
+           ["--scale-peers", "1000,,2000"], ["--scale-peers", "1000,x"],
+           ["--scale-peers", "1000,1000"], ["--scale-peers", "1046529"],
+           ["--scale-peers", "1,2,3,4,5,6,7,8,9"],
            ["--eal-mem", "1"]]
     for args in bad:
         proc = subprocess.run([exe] + args, capture_output=True, text=True, timeout=30)
@@ -324,6 +365,9 @@ def main():
     if doc is not None:
         if doc["config"].get("dp_peers") != QUICK_DP_PEERS:
             fail("--quick spreads over %r peers" % doc["config"].get("dp_peers"))
+        if doc["config"].get("scale_peers") != QUICK_SCALE_PEERS:
+            fail("--quick loads %r peers" % doc["config"].get("scale_peers"))
+        check_scale_rows(table, QUICK_SCALE_PEERS)
         n = check_report(doc, DEFAULT_SIZES, DEFAULT_PEERS, None, 2, 4)
         print("default --quick: %d cases" % n)
         checks += n
@@ -336,11 +380,15 @@ def main():
                              "--drop-above", "0"])
     if doc is not None:
         checks += check_report(doc, [100, "imix"], [7, 3], {"sodium"}, 3, 0)
-    doc, _ = run_bench(exe, ["--quick", "--parts", "crypto,dataplane",
-                             "--dp-cases", "encrypt,io,flood,handshake",
-                             "--sizes", "20,100", "--peers", "2", "--dp-peers", "5,3",
-                             "--workers", "1", "--flood", "4", "--archs", "sodium"])
+    doc, table = run_bench(exe, ["--quick", "--parts", "crypto,dataplane,scale",
+                                 "--dp-cases", "encrypt,io,flood,handshake",
+                                 "--sizes", "20,100", "--peers", "2", "--dp-peers", "5,3",
+                                 "--workers", "1", "--flood", "4", "--archs", "sodium",
+                                 "--scale-peers", "300,20"])
     if doc is not None:
+        if doc["config"].get("scale_peers") != [20, 300]:
+            fail("--scale-peers 300,20 gave %r" % doc["config"].get("scale_peers"))
+        check_scale_rows(table, [20, 300])
         checks += check_report(doc, [20, 100], [2], {"sodium"}, 2, 4)
     print("bench-smoke: %d passed, %d failed" % (checks - len(failures), len(failures)))
     return 1 if failures else 0

@@ -37,19 +37,26 @@ enum {
 	CALIBRATE_MS = 100,
 	QUICK_CALIBRATE_MS = 10,
 	DEFAULT_FLOOD = 8,
-	DEFAULT_SCALE_PEERS = 100000,
-	QUICK_SCALE_PEERS = 1000,
 	DEFAULT_LATENCY_PACKETS = 20000,
 	QUICK_LATENCY_PACKETS = 200,
 	/* Peer slots the dataplane family keeps beside the clients. */
 	DP_PEERS_MAX = MAX_PEERS_PER_DEVICE - 2048,
-	/* EAL memory (MB): a gateway's fixed tables (LPM 64 + 64 MB, two LPM6
-	 * copies of 64 MB, mbufs) and, per client with a session, its slots,
-	 * counters, index entries and two keypairs of about 1.2 kB. */
+	/*
+	 * EAL memory (MB), from the EAL heap wg_dp_create() and the sessions
+	 * took with rte_fib routes (dataplane/route.c; measure again when the
+	 * tables change): a gateway's fixed tables (two DIR24_8 copies, two
+	 * LPM6 copies, mbufs; 420-440 MB); per peer slot the tables sized for
+	 * it (2,170-2,180 B at 100,000 to 1,000,000 slots); per client with a
+	 * session its keypairs, index entries and counters (1,500 B). A load
+	 * through wg setconf takes no EAL heap beyond the slots. Rounded up,
+	 * 10-20 % to spare.
+	 */
 	MEM_BASE_MB = 256,
-	MEM_GW_MB = 320,
-	MEM_CLIENT_B = 3584,
-	MEM_SCALE_PEER_B = 1024,
+	MEM_GW_MB = 512,
+	MEM_SLOT_B = 2560,
+	MEM_SESSION_B = 1536,
+	MEM_CLIENT_B = MEM_SLOT_B + MEM_SESSION_B,
+	MEM_SCALE_PEER_B = MEM_SLOT_B,
 	EXIT_USAGE = 2
 };
 
@@ -70,6 +77,8 @@ static const uint32_t default_sizes[] = {
 static const uint32_t default_peers[] = { 1, 1000 };
 static const uint32_t default_dp_peers[] = { 1, 1000, 100000 };
 static const uint32_t quick_dp_peers[] = { 1, 1000, 10000 };
+static const uint32_t default_scale_peers[] = { 100000, 1000000 };
+static const uint32_t quick_scale_peers[] = { 1000, 3000 };
 static const unsigned int default_workers[] = { 1, 2 };
 
 static const char *const part_names[] = { "crypto", "dataplane", "latency", "scale" };
@@ -104,7 +113,9 @@ usage(FILE *f)
 		"  --workers LIST   worker lcores per dataplane case, 1..%d (1,2)\n"
 		"  --flood N        flood frames in each burst of %d of the flood cases,\n"
 		"                   0..%d; 0: no flood cases (%d)\n"
-		"  --scale-peers N  peers loaded through wg setconf (%d; --quick: %d)\n"
+		"  --scale-peers LIST  peers loaded through wg setconf, one gateway per\n"
+		"                   count, smallest first, 1..%d\n"
+		"                   (100000,1000000; --quick: 1000,3000)\n"
 		"  --latency-packets N  per size and mode (%d; --quick: %d)\n"
 		"  --eal-mem MB     EAL memory, no hugepages (sized from the peers)\n"
 		"  --cpu N          CPU to pin to (the highest one allowed); lane k of a\n"
@@ -117,8 +128,8 @@ usage(FILE *f)
 		"  --help\n",
 		DEFAULT_DURATION_MS, DEFAULT_ROUNDS, WG_BENCH_MAX_ROUNDS, WG_BENCH_MTU,
 		WG_BENCH_MIN_INNER, WG_BENCH_MAX_PEERS, DP_PEERS_MAX, WG_BENCH_MAX_LANES,
-		WG_BENCH_BURST, WG_BENCH_BURST - 1, DEFAULT_FLOOD, DEFAULT_SCALE_PEERS,
-		QUICK_SCALE_PEERS, DEFAULT_LATENCY_PACKETS, QUICK_LATENCY_PACKETS,
+		WG_BENCH_BURST, WG_BENCH_BURST - 1, DEFAULT_FLOOD, DP_PEERS_MAX,
+		DEFAULT_LATENCY_PACKETS, QUICK_LATENCY_PACKETS,
 		DEFAULT_DROP_ABOVE, QUICK_DURATION_MS, QUICK_ROUNDS);
 }
 
@@ -206,6 +217,38 @@ one_dp_peers(const char *item, void *out, unsigned int i)
 	return 0;
 }
 
+/* A peer count to load, once in the list (each count is its own gateway). */
+static int
+one_scale_peers(const char *item, void *out, unsigned int i)
+{
+	long v = parse_uint(item, 1, DP_PEERS_MAX);
+	uint32_t *counts = out;
+	unsigned int k;
+
+	if (v < 0)
+		return -1;
+	for (k = 0; k < i; k++)
+		if (counts[k] == (uint32_t)v)
+			return -1;
+	counts[i] = (uint32_t)v;
+	return 0;
+}
+
+/* Ascending, in place (a handful of counts). */
+static void
+sort_counts(uint32_t *v, unsigned int n)
+{
+	unsigned int i, j;
+	uint32_t x;
+
+	for (i = 1; i < n; i++) {
+		x = v[i];
+		for (j = i; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
 static int
 one_workers(const char *item, void *out, unsigned int i)
 {
@@ -280,7 +323,8 @@ set_defaults(struct wg_bench_opts *o)
 	memcpy(o->workers, default_workers, sizeof(default_workers));
 	o->n_workers = sizeof(default_workers) / sizeof(default_workers[0]);
 	o->flood = DEFAULT_FLOOD;
-	o->scale_peers = DEFAULT_SCALE_PEERS;
+	memcpy(o->scale_peers, default_scale_peers, sizeof(default_scale_peers));
+	o->n_scale_peers = sizeof(default_scale_peers) / sizeof(default_scale_peers[0]);
 	o->latency_packets = DEFAULT_LATENCY_PACKETS;
 }
 
@@ -327,11 +371,6 @@ apply_number(struct wg_bench_opts *o, int c, const char *arg, bool given[GIVEN_M
 		v = parse_uint(arg, 0, WG_BENCH_BURST - 1);
 		o->flood = (unsigned int)v;
 		break;
-	case 'S':
-		v = parse_uint(arg, 1, DP_PEERS_MAX);
-		o->scale_peers = (uint32_t)v;
-		given[GIVEN_SCALE] = true;
-		break;
 	case 'L':
 		v = parse_uint(arg, 1, 10000000);
 		o->latency_packets = (unsigned int)v;
@@ -345,13 +384,20 @@ apply_number(struct wg_bench_opts *o, int c, const char *arg, bool given[GIVEN_M
 	return v < 0 ? -1 : 0;
 }
 
-/* A list option of the dataplane; -1 if its argument is wrong. */
+/* A list option of the dataplane and studies; -1 if its argument is wrong. */
 static int
 apply_list(struct wg_bench_opts *o, int c, const char *arg, bool given[GIVEN_MAX])
 {
 	unsigned int n;
 
 	switch (c) {
+	case 'S':
+		given[GIVEN_SCALE] = true;
+		if (parse_list(arg, WG_BENCH_MAX_SCALE_COUNTS, o->scale_peers,
+			       &o->n_scale_peers, one_scale_peers) != 0)
+			return -1;
+		sort_counts(o->scale_peers, o->n_scale_peers);
+		return 0;
 	case 'P':
 		o->parts = 0;
 		return parse_list(arg, 8, &o->parts, &n, one_part);
@@ -410,9 +456,9 @@ apply_opt(struct wg_bench_opts *o, int c, const char *arg, bool given[GIVEN_MAX]
 	case 'K':
 	case 'D':
 	case 'W':
+	case 'S':
 		return apply_list(o, c, arg, given);
 	case 'F':
-	case 'S':
 	case 'L':
 	case 'M':
 		return apply_number(o, c, arg, given);
@@ -435,8 +481,10 @@ apply_quick(struct wg_bench_opts *o, const bool given[GIVEN_MAX])
 		memcpy(o->dp_peers, quick_dp_peers, sizeof(quick_dp_peers));
 		o->n_dp_peers = sizeof(quick_dp_peers) / sizeof(quick_dp_peers[0]);
 	}
-	if (!given[GIVEN_SCALE])
-		o->scale_peers = QUICK_SCALE_PEERS;
+	if (!given[GIVEN_SCALE]) {
+		memcpy(o->scale_peers, quick_scale_peers, sizeof(quick_scale_peers));
+		o->n_scale_peers = sizeof(quick_scale_peers) / sizeof(quick_scale_peers[0]);
+	}
 	if (!given[GIVEN_LATENCY])
 		o->latency_packets = QUICK_LATENCY_PACKETS;
 }
@@ -650,20 +698,26 @@ report_failures(const struct wg_bench_list *l)
 	return failed;
 }
 
-/* EAL memory (MB) for the largest phase: the dataplane cases' gateways,
- * the latency pair, the peer-scale gateway. */
+/*
+ * EAL memory (MB) for the largest phase, the phases running one after the
+ * other: the peer-scale gateways (one at a time, so the largest count),
+ * the dataplane cases' gateways (one per worker count, all at once, each
+ * with the most clients), the latency pair.
+ */
 static unsigned int
 eal_mem_mb(const struct wg_bench_opts *o)
 {
-	uint64_t most = 1, dp = 0, scale = 0, lat = 2 * MEM_GW_MB;
+	uint64_t most = 1, dp = 0, scale = 0, lat = 2 * MEM_GW_MB, big = 0;
 	unsigned int p, w;
 
 	for (p = 0; p < o->n_dp_peers; p++)
 		most = o->dp_peers[p] > most ? o->dp_peers[p] : most;
 	for (w = 0; w < o->n_workers; w++)
 		dp += MEM_GW_MB + most * MEM_CLIENT_B / (1 << 20);
+	for (p = 0; p < o->n_scale_peers; p++)
+		big = o->scale_peers[p] > big ? o->scale_peers[p] : big;
 	if (o->parts & WG_BENCH_PART_SCALE)
-		scale = MEM_GW_MB + (uint64_t)o->scale_peers * MEM_SCALE_PEER_B / (1 << 20);
+		scale = MEM_GW_MB + big * MEM_SCALE_PEER_B / (1 << 20);
 	if (!(o->parts & WG_BENCH_PART_DATAPLANE))
 		dp = 0;
 	if (!(o->parts & WG_BENCH_PART_LATENCY))
@@ -689,8 +743,9 @@ eal_start(struct wg_bench_opts *o)
 }
 
 /*
- * Peer scale first, while the EAL's memory is untouched (see scale.c);
- * latency once the families' gateways are gone.
+ * Peer scale first (every count, one gateway at a time), while the EAL's
+ * memory is untouched (see scale.c); latency once the families' gateways
+ * are gone.
  */
 static int
 study_scale(const struct wg_bench_opts *o)

@@ -362,6 +362,17 @@ json_machine(FILE *f, const struct wg_bench_machine *m, const struct wg_bench_op
 	fprintf(f, "\n  },\n");
 }
 
+/* "],\n    \"key\": [v0, v1": closes the list before, opens this one. */
+static void
+json_counts(FILE *f, const char *key, const uint32_t *v, unsigned int n)
+{
+	unsigned int i;
+
+	fprintf(f, "],\n    \"%s\": [", key);
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s%u", i ? ", " : "", v[i]);
+}
+
 static void
 json_config(FILE *f, const struct wg_bench_opts *o)
 {
@@ -378,9 +389,7 @@ json_config(FILE *f, const struct wg_bench_opts *o)
 		fprintf(f, "%s", i ? ", " : "");
 		json_size(f, o->sizes[i]);
 	}
-	fprintf(f, "],\n    \"peers\": [");
-	for (i = 0; i < o->n_peers; i++)
-		fprintf(f, "%s%u", i ? ", " : "", o->peers[i]);
+	json_counts(f, "peers", o->peers, o->n_peers);
 	fprintf(f, "],\n    \"archs\": [");
 	for (a = 0; a < NUM_ORDER; a++) {
 		if (!(o->archs & WG_CRYPTO_ARCH_BIT(arch_order[a])))
@@ -389,15 +398,14 @@ json_config(FILE *f, const struct wg_bench_opts *o)
 		wg_bench_json_str(f, wg_crypto_arch_name(arch_order[a]));
 		sep = ", ";
 	}
-	fprintf(f, "],\n    \"dp_peers\": [");
-	for (i = 0; i < o->n_dp_peers; i++)
-		fprintf(f, "%s%u", i ? ", " : "", o->dp_peers[i]);
+	json_counts(f, "dp_peers", o->dp_peers, o->n_dp_peers);
 	fprintf(f, "],\n    \"workers\": [");
 	for (i = 0; i < o->n_workers; i++)
 		fprintf(f, "%s%u", i ? ", " : "", o->workers[i]);
-	fprintf(f, "],\n    \"flood_per_burst\": %u, \"scale_peers\": %u, "
-		"\"latency_packets\": %u, \"parts\": %u, \"dp_kinds\": %u,\n",
-		o->flood, o->scale_peers, o->latency_packets, o->parts, o->dp_kinds);
+	json_counts(f, "scale_peers", o->scale_peers, o->n_scale_peers);
+	fprintf(f, "],\n    \"flood_per_burst\": %u, \"latency_packets\": %u, "
+		"\"parts\": %u, \"dp_kinds\": %u,\n", o->flood, o->latency_packets,
+		o->parts, o->dp_kinds);
 	fprintf(f, "    \"lane_cpus\": [");
 	for (i = 0; i < o->n_lane_cpus; i++)
 		fprintf(f, "%s%d", i ? ", " : "", o->lane_cpus[i]);

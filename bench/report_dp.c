@@ -207,29 +207,72 @@ print_peer_cost(FILE *f, const struct wg_bench_list *l, const struct wg_bench_op
 	}
 }
 
+/* A peer-scale count's readings. */
+enum scale_stage {
+	BEFORE,
+	CREATED,
+	LOADED
+};
+
+/* Bytes the EAL heap and malloc handed out between two of a count's readings. */
+static long
+scale_alloc(const struct wg_bench_scale *sc, enum scale_stage from, enum scale_stage to)
+{
+	const long eal[3] = { sc->eal_before, sc->eal_created, sc->eal_loaded };
+	const long libc[3] = { sc->libc_before, sc->libc_created, sc->libc_loaded };
+
+	return eal[to] - eal[from] + libc[to] - libc[from];
+}
+
+static double
+per_peer(const struct wg_bench_scale *sc, long bytes)
+{
+	return sc->peers ? (double)bytes / sc->peers : 0;
+}
+
+static void
+scale_row(FILE *f, const struct wg_bench_scale *sc)
+{
+	const double mb = 1048576.0;
+
+	if (!sc->ran) {
+		fprintf(f, "%-16s %8u  did not complete (the errors above the table "
+			"say why)\n", sc->method ? sc->method : "-", sc->peers);
+		return;
+	}
+	fprintf(f, "%-16s %8u %8.2f %8.0f %6d %8u", sc->method, sc->peers, sc->load_s,
+		sc->load_s > 0 ? sc->peers / sc->load_s : 0, sc->status, sc->peers_loaded);
+	fprintf(f, "  %6.0f %6.0f %6.0f", per_peer(sc, scale_alloc(sc, BEFORE, CREATED)),
+		per_peer(sc, scale_alloc(sc, CREATED, LOADED)),
+		per_peer(sc, scale_alloc(sc, BEFORE, LOADED)));
+	fprintf(f, "  %8.1f %8.1f  %6.1f %6.1f\n", (sc->eal_loaded - sc->eal_before) / mb,
+		(sc->libc_loaded - sc->libc_before) / mb,
+		(sc->rss_created - sc->rss_before) / mb,
+		(sc->rss_loaded - sc->rss_created) / mb);
+}
+
+/* One row per count, the per-peer figures from the allocators. */
 static void
 print_scale(FILE *f, const struct wg_bench_studies *st)
 {
-	const struct wg_bench_scale *sc = &st->scale;
+	unsigned int k;
 
-	if (!sc->ran)
+	if (st->n_scale == 0)
 		return;
-	fprintf(f, "%s: %u peers in %.2f s (%.0f peers/s), status %d, %u in the model "
-		"after\n", sc->method, sc->peers, sc->load_s,
-		sc->load_s > 0 ? sc->peers / sc->load_s : 0, sc->status, sc->peers_loaded);
-	fprintf(f, "Gateway + control thread sized for them: RSS +%.1f MB (%.0f B per "
-		"peer slot; EAL heap +%.1f MB, malloc +%.1f MB)\n",
-		(sc->rss_created - sc->rss_before) / 1048576.0,
-		(double)(sc->rss_created - sc->rss_before) / sc->peers,
-		(sc->eal_created - sc->eal_before) / 1048576.0,
-		(sc->libc_created - sc->libc_before) / 1048576.0);
-	fprintf(f, "The load: RSS +%.1f MB (%.0f B per peer; EAL heap +%.1f MB, malloc "
-		"+%.1f MB); in all %.0f B of RSS per peer\n",
-		(sc->rss_loaded - sc->rss_created) / 1048576.0,
-		(double)(sc->rss_loaded - sc->rss_created) / sc->peers,
-		(sc->eal_loaded - sc->eal_created) / 1048576.0,
-		(sc->libc_loaded - sc->libc_created) / 1048576.0,
-		(double)(sc->rss_loaded - sc->rss_before) / sc->peers);
+	fprintf(f, "Loading peers through the control socket, one gateway + control "
+		"thread per count, created, loaded and destroyed in turn, smallest "
+		"first.\nB/peer: bytes allocated (EAL heap + malloc) per peer by "
+		"creating the gateway sized for them, by the load, and in all; the "
+		"same in all, EAL heap and malloc, in MB; RSS growth for reference "
+		"(after the first count it understates: EAL memory, once touched, "
+		"stays resident)\n");
+	fprintf(f, "%-16s %8s %8s %8s %6s %8s  %-20s  %-17s  %s\n", "", "", "", "", "",
+		"", "B/peer (allocated)", "alloc MB, in all", "RSS +MB");
+	fprintf(f, "%-16s %8s %8s %8s %6s %8s  %6s %6s %6s  %8s %8s  %6s %6s\n",
+		"method", "peers", "load s", "peers/s", "status", "in model", "create",
+		"load", "all", "EAL heap", "malloc", "create", "load");
+	for (k = 0; k < st->n_scale; k++)
+		scale_row(f, &st->scale[k]);
 }
 
 void
@@ -239,7 +282,7 @@ wg_bench_print_studies(FILE *f, const struct wg_bench_list *l,
 	const struct wg_bench_studies *st = wg_bench_studies();
 
 	print_latency(f, st);
-	if (st->n_dut == 0 && !st->scale.ran)
+	if (st->n_dut == 0 && st->n_scale == 0)
 		return;
 	fprintf(f, "\nPeer scale (EAL: %u MB without hugepages)\n", st->eal_mem_mb);
 	print_memory(f, st);
@@ -303,9 +346,9 @@ json_latency(FILE *f, const struct wg_bench_studies *st)
 }
 
 static void
-json_scale(FILE *f, const struct wg_bench_scale *sc)
+json_scale_one(FILE *f, const struct wg_bench_scale *sc)
 {
-	fprintf(f, "    \"peer_scale\": {\"ran\": %s, \"method\": ", sc->ran ? "true" : "false");
+	fprintf(f, "      {\"ran\": %s, \"method\": ", sc->ran ? "true" : "false");
 	if (sc->method != NULL)
 		wg_bench_json_str(f, sc->method);
 	else
@@ -313,17 +356,33 @@ json_scale(FILE *f, const struct wg_bench_scale *sc)
 	fprintf(f, ", \"peers\": %u, \"peers_loaded\": %u, \"status\": %d, \"load_s\": ",
 		sc->peers, sc->peers_loaded, sc->status);
 	wg_bench_json_num(f, sc->ran ? sc->load_s : NAN);
-	fprintf(f, ",\n      \"rss_before\": %ld, \"rss_created\": %ld, \"rss_loaded\": %ld, "
+	fprintf(f, ",\n       \"rss_before\": %ld, \"rss_created\": %ld, \"rss_loaded\": %ld, "
 		"\"bytes_per_peer_created\": ", sc->rss_before, sc->rss_created,
 		sc->rss_loaded);
-	wg_bench_json_num(f, sc->ran ? (double)(sc->rss_created - sc->rss_before) /
-			  sc->peers : NAN);
+	wg_bench_json_num(f, sc->ran ? per_peer(sc, sc->rss_created - sc->rss_before) : NAN);
 	fprintf(f, ", \"bytes_per_peer_loaded\": ");
-	wg_bench_json_num(f, sc->ran ? (double)(sc->rss_loaded - sc->rss_created) /
-			  sc->peers : NAN);
-	fprintf(f, ",\n      \"eal_alloc\": [%ld, %ld, %ld], \"malloc_alloc\": [%ld, %ld, "
-		"%ld]}\n", sc->eal_before, sc->eal_created, sc->eal_loaded, sc->libc_before,
-		sc->libc_created, sc->libc_loaded);
+	wg_bench_json_num(f, sc->ran ? per_peer(sc, sc->rss_loaded - sc->rss_created) : NAN);
+	fprintf(f, ",\n       \"eal_alloc\": [%ld, %ld, %ld], \"malloc_alloc\": [%ld, %ld, "
+		"%ld], \"alloc_bytes_per_peer_created\": ", sc->eal_before, sc->eal_created,
+		sc->eal_loaded, sc->libc_before, sc->libc_created, sc->libc_loaded);
+	wg_bench_json_num(f, sc->ran ? per_peer(sc, scale_alloc(sc, BEFORE, CREATED)) : NAN);
+	fprintf(f, ", \"alloc_bytes_per_peer_loaded\": ");
+	wg_bench_json_num(f, sc->ran ? per_peer(sc, scale_alloc(sc, CREATED, LOADED)) : NAN);
+	fprintf(f, "}");
+}
+
+/* One object per count asked for, ascending; the last member of "studies". */
+static void
+json_scale(FILE *f, const struct wg_bench_studies *st)
+{
+	unsigned int k;
+
+	fprintf(f, "    \"peer_scale\": [");
+	for (k = 0; k < st->n_scale; k++) {
+		fprintf(f, "%s\n", k ? "," : "");
+		json_scale_one(f, &st->scale[k]);
+	}
+	fprintf(f, "\n    ]\n");
 }
 
 void
@@ -336,6 +395,6 @@ wg_bench_json_studies(FILE *f, const struct wg_bench_list *l)
 		st->eal_mem_mb, st->eal_lanes);
 	json_memory(f, st);
 	json_latency(f, st);
-	json_scale(f, &st->scale);
+	json_scale(f, st);
 	fprintf(f, "  }\n");
 }

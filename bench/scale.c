@@ -1,16 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Peer scale: a gateway sized for o->scale_peers and its control thread
- * serving the real UAPI socket; the stock `wg setconf` loads a file with
- * that many peers (a /32 allowed IP and an endpoint each) while the main
- * thread runs the control loop, and the time from starting wg to its exit
- * (it waits for the server's answer, sent once the set is applied) is the
- * load time. wg runs on the other CPU, so it does not take the control
- * thread's. Memory is read before the gateway, after creating it and its
- * control thread (tables sized for the peers), and after the load, as the
+ * Peer scale, for each count of o->scale_peers in turn, smallest first: a
+ * gateway sized for that many peers and its control thread serving the
+ * real UAPI socket; the stock `wg setconf` loads a file with that many
+ * peers (a /32 allowed IP and an endpoint each) while the main thread runs
+ * the control loop, and the time from starting wg to its exit (it waits
+ * for the server's answer, sent once the set is applied) is the load time.
+ * wg runs on the other CPU, so it does not take the control thread's. The
+ * gateway and control thread are destroyed before the next count's are
+ * created: one scale gateway exists at a time.
+ *
+ * Memory is read before the gateway, after creating it and its control
+ * thread (tables sized for the peers), and after the load, as the
  * process's resident set and as what the EAL heap and malloc have handed
  * out. The study runs before the dataplane cases: EAL memory, once
  * touched, stays resident after rte_free(), and would hide the growth.
+ * For the same reason only the first count's RSS deltas are whole; every
+ * count's allocator figures are.
  *
  * Without wg(8), or when the socket cannot be opened, the same peers go
  * through wg_control_apply() as one set (method "wg_control_apply").
@@ -172,12 +178,16 @@ have_wg(void)
 /* The gateway and its control thread, with the socket if it can. */
 static int
 scale_setup(struct wg_bench_gw *g, struct wg_control **c, const char *ifname,
-	    uint32_t n, bool *socket)
+	    unsigned int k, uint32_t n, bool *socket)
 {
-	struct wg_bench_gw_conf gc = { .name = "scale", .host = SCALE_HOST, .nq = 1,
+	struct wg_bench_gw_conf gc = { .host = SCALE_HOST, .nq = 1,
 				       .max_peers = n + SCALE_SLACK };
 	struct wg_control_conf cc = { .ifname = ifname, .max_peers = n + SCALE_SLACK };
+	char name[16];
 
+	/* Its own name per count: ring and port names are never reused. */
+	snprintf(name, sizeof(name), "scale%u", k);
+	gc.name = name;
 	if (wg_bench_gw_create(g, &gc) != 0)
 		return -1;
 	cc.dp = g->dp;
@@ -220,10 +230,36 @@ scale_load(struct wg_bench_scale *sc, struct wg_control *c, const char *ifname,
 	return 0;
 }
 
-int
-wg_bench_scale_run(const struct wg_bench_opts *o)
+/* The resident set, EAL heap and malloc figures, now. */
+static void
+scale_mem(long *rss, long *eal, long *libc)
 {
-	struct wg_bench_scale *sc = &wg_bench_studies()->scale;
+	*rss = wg_bench_rss_bytes();
+	*eal = wg_bench_eal_alloc_bytes();
+	*libc = wg_bench_libc_alloc_bytes();
+}
+
+/* 0 if count k of n loaded in full; else says which count failed, and how. */
+static int
+scale_verdict(const struct wg_bench_scale *sc, int rc, unsigned int k, unsigned int n)
+{
+	if (rc == 0 && sc->status == 0 && sc->peers_loaded == sc->peers)
+		return 0;
+	if (rc != 0)
+		fprintf(stderr, "wgedge-bench: peer scale, count %u/%u (%u peers): %s "
+			"failed\n", k + 1, n, sc->peers, sc->method != NULL ?
+			"writing the peers' file" : "creating the gateway or control thread");
+	else
+		fprintf(stderr, "wgedge-bench: peer scale, count %u/%u (%u peers): %s gave "
+			"status %d, %u of %u peers in the model\n", k + 1, n, sc->peers,
+			sc->method, sc->status, sc->peers_loaded, sc->peers);
+	return -1;
+}
+
+/* Count k of o (sc->peers set): creates, loads, measures, destroys; 0 or -1. */
+static int
+scale_one(struct wg_bench_scale *sc, const struct wg_bench_opts *o, unsigned int k)
+{
 	struct wg_control *c = NULL;
 	struct wg_bench_gw g;
 	char ifname[16];
@@ -231,34 +267,39 @@ wg_bench_scale_run(const struct wg_bench_opts *o)
 	int rc;
 
 	memset(&g, 0, sizeof(g));
-	memset(sc, 0, sizeof(*sc));
 	snprintf(ifname, sizeof(ifname), "wgb%d", (int)(getpid() % 100000));
-	sc->peers = o->scale_peers;
-	fprintf(stderr, "wgedge-bench: loading %u peers\n", sc->peers);
-	sc->rss_before = wg_bench_rss_bytes();
-	sc->eal_before = wg_bench_eal_alloc_bytes();
-	sc->libc_before = wg_bench_libc_alloc_bytes();
-	rc = scale_setup(&g, &c, ifname, sc->peers, &socket);
-	sc->rss_created = wg_bench_rss_bytes();
-	sc->eal_created = wg_bench_eal_alloc_bytes();
-	sc->libc_created = wg_bench_libc_alloc_bytes();
+	fprintf(stderr, "wgedge-bench: loading %u peers (peer scale %u/%u)\n", sc->peers,
+		k + 1, o->n_scale_peers);
+	scale_mem(&sc->rss_before, &sc->eal_before, &sc->libc_before);
+	rc = scale_setup(&g, &c, ifname, k, sc->peers, &socket);
+	scale_mem(&sc->rss_created, &sc->eal_created, &sc->libc_created);
 	if (rc == 0)
 		rc = scale_load(sc, c, ifname, socket, o->n_lane_cpus > 1 ?
 				o->lane_cpus[1] : -1);
 	if (rc == 0) {
-		sc->rss_loaded = wg_bench_rss_bytes();
-		sc->eal_loaded = wg_bench_eal_alloc_bytes();
-		sc->libc_loaded = wg_bench_libc_alloc_bytes();
+		scale_mem(&sc->rss_loaded, &sc->eal_loaded, &sc->libc_loaded);
 		sc->peers_loaded = wg_device_peer_count(wg_control_device(c));
 		sc->ran = true;
 	}
 	wg_control_destroy(c);
 	wg_bench_gw_destroy(&g);
-	if (rc != 0 || sc->status != 0 || sc->peers_loaded != sc->peers) {
-		fprintf(stderr, "wgedge-bench: peer scale: %s gave status %d, %u of %u "
-			"peers\n", sc->method ? sc->method : "set-up", sc->status,
-			sc->peers_loaded, sc->peers);
-		return -1;
-	}
+	return scale_verdict(sc, rc, k, o->n_scale_peers);
+}
+
+int
+wg_bench_scale_run(const struct wg_bench_opts *o)
+{
+	struct wg_bench_studies *st = wg_bench_studies();
+	unsigned int k;
+
+	memset(st->scale, 0, sizeof(st->scale));
+	st->n_scale = o->n_scale_peers;
+	for (k = 0; k < o->n_scale_peers; k++)
+		st->scale[k].peers = o->scale_peers[k];
+	/* Stops at the first failure: the larger counts would fail the same way,
+	 * only later. They stay in the report, not run. */
+	for (k = 0; k < o->n_scale_peers; k++)
+		if (scale_one(&st->scale[k], o, k) != 0)
+			return -1;
 	return 0;
 }

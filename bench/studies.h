@@ -29,9 +29,14 @@ struct wg_bench_latency {
 	double median_ns, p90_ns, p99_ns, max_ns;
 };
 
-/* Peers loaded through the control socket (or wg_control_apply). */
+/*
+ * One peer count loaded through the control socket (or wg_control_apply),
+ * into its own gateway. Only the first count's RSS deltas are whole: EAL
+ * memory freed by an earlier count's gateway stays resident, so later
+ * counts are read from the allocator figures (EAL heap + malloc).
+ */
 struct wg_bench_scale {
-	bool ran;
+	bool ran;			/* set up, loaded and measured */
 	const char *method;		/* "wg setconf", "wg_control_apply" */
 	uint32_t peers;			/* in the file */
 	uint32_t peers_loaded;		/* the device model has, after */
@@ -57,7 +62,8 @@ struct wg_bench_dut_memory {
 struct wg_bench_studies {
 	struct wg_bench_latency lat[WG_BENCH_MAX_LATENCY];
 	unsigned int n_lat;
-	struct wg_bench_scale scale;
+	struct wg_bench_scale scale[WG_BENCH_MAX_SCALE_COUNTS];	/* ascending */
+	unsigned int n_scale;		/* counts asked for (o->n_scale_peers) */
 	struct wg_bench_dut_memory dut[WG_BENCH_MAX_DUTS];
 	unsigned int n_dut;
 	unsigned int eal_mem_mb;
@@ -78,7 +84,11 @@ long wg_bench_libc_alloc_bytes(void);
 
 /* Latency through two gateways back to back; 0 or -1 (said why). */
 int wg_bench_latency_run(const struct wg_bench_opts *o, const struct wg_bench_clock *clk);
-/* Loads o->scale_peers peers through the control socket; 0 or -1. */
+/*
+ * Loads each of o->scale_peers (ascending) through the control socket,
+ * one gateway at a time; 0, or -1 (said which count failed) at the first
+ * count that fails, the larger ones left with ran false.
+ */
 int wg_bench_scale_run(const struct wg_bench_opts *o);
 
 #endif /* WG_BENCH_STUDIES_H */
