@@ -109,12 +109,86 @@ make_cookie(struct wg_cookie_checker *c, uint8_t cookie[COOKIE_LEN],
 }
 
 void
+wg_cookie_mac1_checker_init(struct wg_cookie_mac1_checker *m,
+			    const uint8_t key[NOISE_SYMMETRIC_KEY_LEN])
+{
+	wg_blake2s_init_key_compressed(&m->keyed, COOKIE_LEN, key,
+				       NOISE_SYMMETRIC_KEY_LEN);
+}
+
+bool
+wg_cookie_mac1_check(const struct wg_cookie_mac1_checker *m,
+		     const uint8_t *msg, size_t len)
+{
+	struct wg_blake2s_state s;
+	uint8_t computed[COOKIE_LEN];
+
+	/*
+	 * The header precedes mac1, so the pre-keyed state gets the
+	 * non-empty message it needs (wg_blake2s_init_key_compressed()).
+	 */
+	if (len < sizeof(struct wg_msg_header) + sizeof(struct wg_msg_macs))
+		return false;
+	s = m->keyed;
+	wg_blake2s_update(&s, msg, len - sizeof(struct wg_msg_macs) + MAC1_OFFSET);
+	wg_blake2s_final(&s, computed);
+	return crypto_verify_16(computed, macs_of(msg, len)->mac1) == 0;
+}
+
+enum { MAC1_GROUP_MAX = 32 };
+
+/* The messages among msg[0..n-1], n <= MAC1_GROUP_MAX, of glen bytes. */
+static void
+mac1_check_group(const struct wg_cookie_mac1_checker *m,
+		 const uint8_t *const msg[], const size_t len[],
+		 unsigned int n, size_t glen, bool valid[])
+{
+	uint8_t mac[MAC1_GROUP_MAX][COOKIE_LEN];
+	const uint8_t *in[MAC1_GROUP_MAX];
+	unsigned int idx[MAC1_GROUP_MAX];
+	unsigned int i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (len[i] != glen)
+			continue;
+		idx[k] = i;
+		in[k++] = msg[i];
+	}
+	wg_blake2s_many(mac[0], &m->keyed, in,
+			glen - sizeof(struct wg_msg_macs) + MAC1_OFFSET, k);
+	for (i = 0; i < k; i++)
+		valid[idx[i]] = crypto_verify_16(mac[i],
+						 macs_of(in[i], glen)->mac1) == 0;
+}
+
+void
+wg_cookie_mac1_check_burst(const struct wg_cookie_mac1_checker *m,
+			   const uint8_t *const msg[], const size_t len[],
+			   unsigned int n, bool valid[])
+{
+	const size_t init_len = sizeof(struct wg_msg_initiation);
+	const size_t resp_len = sizeof(struct wg_msg_response);
+	unsigned int i, c;
+
+	for (; n > 0; msg += c, len += c, valid += c, n -= c) {
+		c = n < MAC1_GROUP_MAX ? n : MAC1_GROUP_MAX;
+		mac1_check_group(m, msg, len, c, init_len, valid);
+		mac1_check_group(m, msg, len, c, resp_len, valid);
+		/* Any other length: one at a time (and mostly rejected). */
+		for (i = 0; i < c; i++)
+			if (len[i] != init_len && len[i] != resp_len)
+				valid[i] = wg_cookie_mac1_check(m, msg[i], len[i]);
+	}
+}
+
+void
 wg_cookie_checker_init(struct wg_cookie_checker *c,
 		       const uint8_t our_public[NOISE_PUBLIC_KEY_LEN])
 {
 	sodium_memzero(c, sizeof(*c));
 	precompute_key(c->cookie_encryption_key, our_public, cookie_key_label);
 	precompute_key(c->message_mac1_key, our_public, mac1_key_label);
+	wg_cookie_mac1_checker_init(&c->mac1, c->message_mac1_key);
 }
 
 enum wg_cookie_mac_state
@@ -122,28 +196,19 @@ wg_cookie_validate_packet(struct wg_cookie_checker *c, const uint8_t *msg,
 			  size_t len, const struct wg_endpoint *src,
 			  bool check_cookie, uint64_t now_ns)
 {
-	const struct wg_msg_macs *macs;
-	enum wg_cookie_mac_state ret = WG_COOKIE_INVALID_MAC;
+	enum wg_cookie_mac_state ret = WG_COOKIE_VALID_MAC_BUT_NO_COOKIE;
 	uint8_t computed[COOKIE_LEN];
 	uint8_t cookie[COOKIE_LEN];
 
-	if (len < sizeof(struct wg_msg_header) + sizeof(*macs))
+	if (!wg_cookie_mac1_check(&c->mac1, msg, len))
 		return WG_COOKIE_INVALID_MAC;
-	macs = macs_of(msg, len);
-
-	compute_mac1(computed, msg, len, c->message_mac1_key);
-	if (crypto_verify_16(computed, macs->mac1) != 0)
-		goto out;
-	ret = WG_COOKIE_VALID_MAC_BUT_NO_COOKIE;
 	if (!check_cookie)
-		goto out;
+		return ret;
 
 	make_cookie(c, cookie, src, now_ns);
 	compute_mac2(computed, msg, len, cookie);
-	if (crypto_verify_16(computed, macs->mac2) != 0)
-		goto out;
-	ret = WG_COOKIE_VALID_MAC_WITH_COOKIE;
-out:
+	if (crypto_verify_16(computed, macs_of(msg, len)->mac2) == 0)
+		ret = WG_COOKIE_VALID_MAC_WITH_COOKIE;
 	sodium_memzero(cookie, sizeof(cookie));
 	return ret;
 }
