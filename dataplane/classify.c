@@ -237,35 +237,65 @@ mac1_key_read(const struct wg_dp *dp, uint8_t key[NOISE_SYMMETRIC_KEY_LEN])
 }
 
 /*
+ * pass[i]: whether pkts[i] may go on. Initiations and responses must carry
+ * a valid mac1; cookie replies carry none and pass as they are. The key
+ * block is compressed once for the burst (the mac1 key is no secret: it
+ * derives from our public key), then the initiations are checked side by
+ * side, and the responses (wg_cookie_mac1_check_burst()).
+ */
+static void
+mac1_verdicts(const uint8_t key[NOISE_SYMMETRIC_KEY_LEN], struct rte_mbuf **pkts,
+	      uint16_t n, bool pass[])
+{
+	struct wg_cookie_mac1_checker ck;
+	const uint8_t *msg[WG_DP_BURST];
+	size_t len[WG_DP_BURST];
+	bool valid[WG_DP_BURST];
+	uint16_t idx[WG_DP_BURST];
+	uint16_t i, k = 0;
+	uint32_t off;
+
+	for (i = 0; i < n; i++) {
+		off = pkts[i]->l2_len + pkts[i]->l3_len + sizeof(struct rte_udp_hdr);
+		msg[k] = rte_pktmbuf_mtod_offset(pkts[i], const uint8_t *, off);
+		len[k] = pkts[i]->data_len - off;
+		pass[i] = msg[k][0] == MESSAGE_HANDSHAKE_COOKIE;
+		if (!pass[i])
+			idx[k++] = i;
+	}
+	if (k == 0)
+		return;
+	wg_cookie_mac1_checker_init(&ck, key);
+	wg_cookie_mac1_check_burst(&ck, msg, len, k, valid);
+	for (i = 0; i < k; i++)
+		pass[idx[i]] = valid[i];
+}
+
+/*
  * Junk never reaches the control thread: initiations and responses must
  * carry a valid mac1 (keyed by our public key; mac2 is the control thread's
- * business). Cookie replies carry no mac1 and go through as they are.
+ * business).
  */
 static void
 handshake_input(struct wg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct wg_dp *dp = w->dp;
-	struct wg_cookie_checker ck;
+	uint8_t key[NOISE_SYMMETRIC_KEY_LEN];
 	struct rte_mbuf *ok[WG_DP_BURST];
-	const uint8_t *msg;
+	bool pass[WG_DP_BURST];
 	uint16_t i, k = 0, sent;
-	uint32_t off, len;
-	bool have;
 
-	memset(&ck, 0, sizeof(ck));
-	have = mac1_key_read(dp, ck.message_mac1_key);
-	for (i = 0; i < n; i++) {
-		off = pkts[i]->l2_len + pkts[i]->l3_len + sizeof(struct rte_udp_hdr);
-		msg = rte_pktmbuf_mtod_offset(pkts[i], const uint8_t *, off);
-		len = pkts[i]->data_len - off;
-		if (unlikely(!have))
+	if (unlikely(!mac1_key_read(dp, key))) {
+		for (i = 0; i < n; i++)
 			dp_drop(w, pkts[i], WG_DROP_HS_NO_KEY);
-		else if (msg[0] != MESSAGE_HANDSHAKE_COOKIE &&
-			 wg_cookie_validate_packet(&ck, msg, len, NULL, false, 0) ==
-			 WG_COOKIE_INVALID_MAC)
-			dp_drop(w, pkts[i], WG_DROP_HS_BAD_MAC1);
-		else
+		return;
+	}
+	mac1_verdicts(key, pkts, n, pass);
+	for (i = 0; i < n; i++) {
+		if (pass[i])
 			ok[k++] = pkts[i];
+		else
+			dp_drop(w, pkts[i], WG_DROP_HS_BAD_MAC1);
 	}
 	sent = (uint16_t)rte_ring_mp_enqueue_burst(dp->hs_ring, (void **)ok, k, NULL);
 	w->st.handshakes_rx += sent;

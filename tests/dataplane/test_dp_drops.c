@@ -595,6 +595,67 @@ H_TEST(drops, handshake_needs_identity)
 	drop_case(&f, 1, WG_DROP_HS_NO_KEY, 0);
 }
 
+/*
+ * A burst of handshake messages, initiations and responses mixed, some
+ * with a bad mac1 (the worker checks a burst's mac1s side by side): the
+ * good ones reach the control thread whole and in order, each bad one is
+ * one hs_bad_mac1 drop.
+ */
+H_TEST(drops, handshake_burst_mac1_verdicts)
+{
+	enum { N = 24 };
+	static struct frame f[N];
+	static uint8_t msg[N][sizeof(struct wg_msg_initiation)];
+	struct rte_mbuf *m[N];
+	struct wg_dp_stats before, after;
+	struct wg_cookie ck;
+	unsigned int i, good = 0, got;
+	uint16_t len[N];
+	bool bad[N];
+
+	pair_start();
+	capture(1, 60, NULL);
+	wg_cookie_init(&ck, h_b.id.static_public);
+	for (i = 0; i < N; i++) {
+		bool init = i % 3 != 2;
+		struct wg_msg_header *h = (struct wg_msg_header *)msg[i];
+
+		len[i] = init ? sizeof(struct wg_msg_initiation) :
+				sizeof(struct wg_msg_response);
+		memset(msg[i], (int)(0x20 + i), sizeof(msg[i]));
+		h->type = wg_le32(init ? MESSAGE_HANDSHAKE_INITIATION :
+					 MESSAGE_HANDSHAKE_RESPONSE);
+		wg_cookie_add_macs(&ck, msg[i], len[i], wg_dp_clock_ns());
+		bad[i] = i % 5 == 1 || i % 7 == 4;
+		if (bad[i])
+			msg[i][len[i] - 2 * COOKIE_LEN + i % COOKIE_LEN] ^= 0x04;
+		good += !bad[i];
+		remessage(&f[i], &cap[0], msg[i], len[i]);
+	}
+	h_stats(&h_b, &before);
+	for (i = 0; i < N; i++)
+		inject(f[i].b, f[i].len);
+	h_poll(&h_b);
+	h_stats(&h_b, &after);
+	for (i = 0; i < WG_DROP_MAX; i++)
+		cr_expect_eq(after.drops[i] - before.drops[i],
+			     i == WG_DROP_HS_BAD_MAC1 ? N - good : 0, "drop %s",
+			     wg_dp_drop_name(i));
+	cr_assert_eq(after.handshakes_rx - before.handshakes_rx, good);
+	got = wg_dp_handshake_dequeue(h_b.dp, m, N);
+	cr_assert_eq(got, good);
+	for (i = 0, good = 0; i < N; i++) {
+		if (bad[i])
+			continue;
+		cr_assert_eq(m[good]->data_len, f[i].len, "message %u", i);
+		cr_assert(memcmp(rte_pktmbuf_mtod(m[good], uint8_t *), f[i].b,
+				 f[i].len) == 0, "message %u", i);
+		good++;
+	}
+	rte_pktmbuf_free_bulk(m, got);
+	cr_assert(h_gw_tx_empty(&h_b));
+}
+
 /* A frame in two segments: the first one's room at the end, or none. */
 static struct rte_mbuf *
 two_segments(const struct frame *f, bool room)
