@@ -4,7 +4,9 @@
  * thread's per-peer protocol state, through the model's observer: every
  * change `wg set` makes arrives here after validation, and cannot fail in
  * the model; a dataplane table that refuses one (a full route table) is
- * reported on stderr and leaves the peer without that route.
+ * reported on stderr and leaves the peer without that route. The route
+ * changes of one apply go to the dataplane as one batch: workers see all
+ * of them at once, after one RCU grace period (not one per route).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -43,6 +45,22 @@ ctl_peer_wipe_session(struct wg_control *c, uint32_t slot)
 	wg_timers_stop(&p->timers);
 	wg_timerq_cancel(&c->timerq, slot);
 	p->last_handshake_ns = 0;
+}
+
+static void
+on_apply_begin(void *ctx)
+{
+	struct wg_control *c = ctx;
+
+	wg_dp_routes_batch_begin(c->dp);
+}
+
+static void
+on_apply_end(void *ctx)
+{
+	struct wg_control *c = ctx;
+
+	wg_dp_routes_batch_end(c->dp);
 }
 
 static void
@@ -220,6 +238,8 @@ on_allowed_ip_removed(void *ctx, const struct wg_device_peer *peer,
 }
 
 const struct wg_device_observer ctl_observer = {
+	.apply_begin = on_apply_begin,
+	.apply_end = on_apply_end,
 	.identity_changed = on_identity_changed,
 	.listen_port_changed = on_listen_port_changed,
 	.peer_added = on_peer_added,

@@ -137,6 +137,23 @@ int wg_dp_allowed_ip_remove(struct wg_dp *dp, uint32_t id, uint8_t family,
 void wg_dp_allowed_ips_clear(struct wg_dp *dp, uint32_t id);
 
 /*
+ * Route batches. Workers route with tables the control thread publishes;
+ * every publication waits for one RCU grace period. A change outside a
+ * batch is published before its call returns. Between begin and end the
+ * allowed-IP calls above are staged instead: workers keep routing as at
+ * begin, the calls see the batch's own earlier changes (ownership, moves,
+ * -ENOENT), and the end publishes them all with one grace period, so a
+ * set of a million routes costs one. Batches nest: only the outermost end
+ * publishes. A change refused inside a batch (-ENOSPC) changes nothing;
+ * the batch's other changes stay and are published at the end.
+ * wg_dp_peer_remove() inside a batch publishes the changes made so far
+ * (the peer's id may be handed out again at once, and no table workers
+ * read may still route to it by then).
+ */
+void wg_dp_routes_batch_begin(struct wg_dp *dp);
+void wg_dp_routes_batch_end(struct wg_dp *dp);
+
+/*
  * Installs the keypair of a completed handshake, as Linux add_new_keypair():
  * the initiator's becomes current at once (the old current is kept as
  * previous for packets in flight); the responder's becomes next and is used

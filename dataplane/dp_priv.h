@@ -7,7 +7,7 @@
  * - peer slot fields that workers follow (keypair pointers, state) are
  *   published with __atomic stores (release) and read with acquire loads;
  * - anything a worker may still hold after it is unpublished (keypairs,
- *   LPM tbl8 groups, LPM6 copies, hash key slots, peer slots) is reused or
+ *   route table copies, hash key slots, peer slots) is reused or
  *   freed only after an RCU QSBR grace period on dp->qsbr;
  * - the endpoint, written by the control thread and by a worker on roaming,
  *   sits behind a seqlock (readers retry, writers are rare and short).
@@ -23,7 +23,7 @@
 #include <rte_errno.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
-#include <rte_lpm.h>
+#include <rte_fib.h>
 #include <rte_log.h>
 #include <rte_lpm6.h>
 #include <rte_mbuf.h>
@@ -118,6 +118,15 @@ struct wg_dp_route {
 	uint8_t family;
 	uint8_t cidr;
 	uint8_t addr[16];		/* masked to cidr */
+};
+
+/* One copy of the route tables (see route.c). */
+struct dp_route_copy {
+	struct rte_fib *fib4;
+	struct rte_lpm6 *lpm6;
+	/* The peers holding 0.0.0.0/0 and ::/0, or WG_DP_NO_PEER: neither
+	 * table holds a /0 (see route.c). */
+	uint32_t def4, def6;
 };
 
 /* The part of a peer only the control thread touches. */
@@ -224,9 +233,9 @@ struct wg_dp {
 	struct rte_hash *index;		/* le32 local index -> keypair */
 	struct wg_dp_keypair **index_direct;	/* [index_mask + 1]: keypair.c */
 	uint32_t index_mask;
-	struct rte_lpm *lpm4;		/* with RCU QSBR reclamation */
-	struct rte_lpm6 *lpm6[2];	/* see route.c */
-	struct rte_lpm6 *lpm6_cur;	/* atomic: the copy workers read */
+	struct dp_route_copy rt_copy[2];	/* see route.c */
+	struct dp_route_copy *rt_cur;	/* atomic: the copy workers read */
+	struct dp_routes *rt;		/* route.c: batch and bookkeeping */
 	struct rte_ring *hs_ring;	/* mbufs to the control thread */
 	struct rte_ring *ev_ring;	/* uint32_t peer ids with events */
 	struct rte_ring *stage_ring;	/* mbufs (peer id in hash.usr) */
@@ -343,10 +352,11 @@ dp_peer_ep_read(const struct wg_dp_peer *p, struct wg_dp_ep *ep)
 	} while (rte_seqlock_read_retry(&p->ep_lock, sn));
 }
 
-static inline struct rte_lpm6 *
-dp_lpm6(const struct wg_dp *dp)
+/* The copy of the route tables workers read (see route.c). */
+static inline struct dp_route_copy *
+dp_routes_cur(const struct wg_dp *dp)
 {
-	return __atomic_load_n(&dp->lpm6_cur, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&dp->rt_cur, __ATOMIC_ACQUIRE);
 }
 
 /*
@@ -356,7 +366,7 @@ dp_lpm6(const struct wg_dp *dp)
 struct dp_lookup {
 	uint16_t n4, n6;
 	uint16_t idx4[WG_DP_BURST], idx6[WG_DP_BURST];
-	uint32_t ip4[WG_DP_BURST];	/* host order, as rte_lpm wants */
+	uint32_t ip4[WG_DP_BURST];	/* host order, as rte_fib wants */
 	uint8_t ip6[WG_DP_BURST][RTE_LPM6_IPV6_ADDR_SIZE];
 };
 
