@@ -6,8 +6,9 @@
 #   gbps.png mpps.png cycles.png   bench/plot.sh's crypto plots
 #   dp_mpps.png dp_gbps.png        the dataplane against its ceilings
 # The default run (crypto ceilings, the dataplane with 1, 1000 and 100,000
-# peers and 1 and 2 workers, floods, handshakes, latency, 100,000 peers
-# through wg setconf) takes about 7 minutes on a 2-CPU machine; it needs
+# peers and 1 and 2 workers, floods, handshakes, latency, 100,000 and
+# 1,000,000 peers through wg setconf) takes about 6 minutes on a 2-CPU
+# machine and up to ~3.5 GB of ordinary memory (no hugepages); it needs
 # root for the EAL and the wg(8) socket in /var/run/wireguard. Extra
 # arguments go to wgedge-bench (see `build-bench/bench/wgedge-bench --help`):
 #   scripts/bench.sh --quick
