@@ -326,8 +326,8 @@ wg_bench_json_num(FILE *f, double x)
 		fprintf(f, "null");
 }
 
-static void
-json_size(FILE *f, uint32_t size)
+void
+wg_bench_json_size(FILE *f, uint32_t size)
 {
 	if (size == WG_BENCH_SIZE_IMIX)
 		wg_bench_json_str(f, "imix");
@@ -387,7 +387,7 @@ json_config(FILE *f, const struct wg_bench_opts *o)
 	fprintf(f, "    \"sizes\": [");
 	for (i = 0; i < o->n_sizes; i++) {
 		fprintf(f, "%s", i ? ", " : "");
-		json_size(f, o->sizes[i]);
+		wg_bench_json_size(f, o->sizes[i]);
 	}
 	json_counts(f, "peers", o->peers, o->n_peers);
 	fprintf(f, "],\n    \"archs\": [");
@@ -485,7 +485,7 @@ json_result(FILE *f, const struct wg_bench_case *bc)
 	fprintf(f, ", \"direction\": ");
 	wg_bench_json_str(f, bc->direction);
 	fprintf(f, ", \"size\": ");
-	json_size(f, bc->size);
+	wg_bench_json_size(f, bc->size);
 	fprintf(f, ", \"mean_inner_bytes\": %.4f, \"peers\": %u",
 		wg_bench_mean_size(bc->size), bc->peers);
 	wg_bench_json_stat(f, "mpps", &bc->mpps);

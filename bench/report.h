@@ -55,6 +55,8 @@ void wg_bench_json_studies(FILE *f, const struct wg_bench_list *l);
 void wg_bench_json_str(FILE *f, const char *s);
 /* A number, or null for NaN and infinities. */
 void wg_bench_json_num(FILE *f, double x);
+/* An inner size: the number, or "imix". */
+void wg_bench_json_size(FILE *f, uint32_t size);
 /* , "name": median, "name_min": min, "name_max": max */
 void wg_bench_json_stat(FILE *f, const char *name, const struct wg_bench_stat *st);
 

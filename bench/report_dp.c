@@ -323,10 +323,7 @@ json_latency(FILE *f, const struct wg_bench_studies *st)
 		const struct wg_bench_latency *x = &st->lat[i];
 
 		fprintf(f, "%s\n      {\"size\": ", i ? "," : "");
-		if (x->size == WG_BENCH_SIZE_IMIX)
-			wg_bench_json_str(f, "imix");
-		else
-			fprintf(f, "%u", x->size);
+		wg_bench_json_size(f, x->size);
 		fprintf(f, ", \"mode\": ");
 		wg_bench_json_str(f, x->mode);
 		fprintf(f, ", \"path\": ");
