@@ -93,20 +93,29 @@ inject(const uint8_t *f, uint16_t len)
 	h_ring_put(h_b.outer_rx[0], &m, 1);
 }
 
+/* Between the two snapshots, only reason r's drop counter moved, by n. */
+static void
+expect_drops(const struct wg_dp_stats *before, const struct wg_dp_stats *after,
+	     enum wg_dp_drop r, uint64_t n)
+{
+	unsigned int i;
+
+	for (i = 0; i < WG_DROP_MAX; i++)
+		cr_expect_eq(after->drops[i] - before->drops[i], i == r ? n : 0,
+			     "drop %s moved by %lu, expected %lu", wg_dp_drop_name(i),
+			     (unsigned long)(after->drops[i] - before->drops[i]),
+			     (unsigned long)(i == r ? n : 0));
+}
+
 /* B's counters moved only by `n` drops of reason r (and `auth` decrypts). */
 static void
 expect_only(const struct wg_dp_stats *before, enum wg_dp_drop r, uint64_t n,
 	    uint64_t auth)
 {
 	struct wg_dp_stats after;
-	unsigned int i;
 
 	h_stats(&h_b, &after);
-	for (i = 0; i < WG_DROP_MAX; i++)
-		cr_expect_eq(after.drops[i] - before->drops[i], i == r ? n : 0,
-			     "drop %s moved by %lu, expected %lu", wg_dp_drop_name(i),
-			     (unsigned long)(after.drops[i] - before->drops[i]),
-			     (unsigned long)(i == r ? n : 0));
+	expect_drops(before, &after, r, n);
 	cr_assert_eq(after.decrypted - before->decrypted, auth, "decrypted");
 	cr_assert_eq(after.clear_tx_packets, before->clear_tx_packets, "delivered");
 	cr_assert_eq(after.handshakes_rx, before->handshakes_rx, "to control");
@@ -135,12 +144,10 @@ expect_delivered(const struct wg_dp_stats *before, unsigned int n,
 {
 	struct wg_dp_stats after;
 	struct rte_mbuf *m[2 * CAPTURE_MAX];
-	unsigned int i, k, got = 0, q;
+	unsigned int k, got = 0, q;
 
 	h_stats(&h_b, &after);
-	for (i = 0; i < WG_DROP_MAX; i++)
-		cr_expect_eq(after.drops[i] - before->drops[i], i == r ? drops : 0,
-			     "drop %s", wg_dp_drop_name(i));
+	expect_drops(before, &after, r, drops);
 	cr_assert_eq(after.decrypted - before->decrypted, n);
 	for (q = 0; q < h_b.nq; q++) {
 		k = h_ring_take(h_b.clear_tx[q], m, RTE_DIM(m));
@@ -637,10 +644,7 @@ H_TEST(drops, handshake_burst_mac1_verdicts)
 		inject(f[i].b, f[i].len);
 	h_poll(&h_b);
 	h_stats(&h_b, &after);
-	for (i = 0; i < WG_DROP_MAX; i++)
-		cr_expect_eq(after.drops[i] - before.drops[i],
-			     i == WG_DROP_HS_BAD_MAC1 ? N - good : 0, "drop %s",
-			     wg_dp_drop_name(i));
+	expect_drops(&before, &after, WG_DROP_HS_BAD_MAC1, N - good);
 	cr_assert_eq(after.handshakes_rx - before.handshakes_rx, good);
 	got = wg_dp_handshake_dequeue(h_b.dp, m, N);
 	cr_assert_eq(got, good);
