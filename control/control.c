@@ -11,6 +11,7 @@
 #include "control_priv.h"
 #include "dp.h"
 #include "ippool.h"
+#include "line_server.h"
 #include "orch.h"
 #include "uapi_server.h"
 
@@ -82,9 +83,11 @@ control_pool(struct wg_control *c, const struct wg_control_conf *conf)
 static int
 control_open_socket(struct wg_control *c, const struct wg_control_conf *conf)
 {
-	struct wg_uapi_server_config sc = { .ifname = conf->ifname, .device = c->dev };
+	struct wg_uapi_server_config sc = {
+		.server = c->lsrv, .ifname = conf->ifname, .device = c->dev,
+	};
 	struct wg_orch_server_config oc = {
-		.ifname = conf->ifname, .control = c,
+		.server = c->lsrv, .ifname = conf->ifname, .control = c,
 		.pool_v4 = conf->pool_v4, .pool_v6 = conf->pool_v6,
 		.pool_fixed = conf->pool_fixed, .n_pool_fixed = conf->n_pool_fixed,
 	};
@@ -126,6 +129,8 @@ wg_control_create(struct wg_control **out, const struct wg_control_conf *conf)
 	c->clock_ctx = conf->clock_ctx;
 	rc = control_alloc(c, conf);
 	if (rc == 0)
+		rc = wg_lsrv_create(&c->lsrv);
+	if (rc == 0)
 		rc = control_pool(c, conf);
 	if (rc == 0 && conf->serve_socket)
 		rc = control_open_socket(c, conf);
@@ -142,8 +147,8 @@ wg_control_destroy(struct wg_control *c)
 {
 	if (c == NULL)
 		return;
-	wg_orch_server_close(c->orch);
-	wg_uapi_server_close(c->server);
+	/* The sockets first: a get in progress holds a view of the device. */
+	wg_lsrv_destroy(c->lsrv);
 	/* No observer events on destroy: the dataplane goes with it. */
 	wg_device_destroy(c->dev);
 	wg_ippool_destroy(c->pool);
@@ -169,11 +174,8 @@ wg_control_poll(struct wg_control *c, int timeout_ms)
 {
 	uint64_t now;
 
-	/* Both sockets are served; only one of them may wait. */
-	if (c->orch != NULL)
-		wg_orch_server_poll(c->orch, c->server != NULL ? 0 : timeout_ms);
-	if (c->server != NULL)
-		wg_uapi_server_poll(c->server, timeout_ms);
+	/* Both sockets, one epoll set. */
+	wg_lsrv_poll(c->lsrv, timeout_ms);
 	ctl_handshake_rx(c);
 	ctl_events_run(c);
 	ctl_timers_run(c);

@@ -21,6 +21,7 @@
 #include "timerq.h"
 #include "timers.h"
 
+struct wg_lsrv;
 struct wg_uapi_server;
 struct wg_orch_server;
 struct wg_ippool;
@@ -60,7 +61,8 @@ struct wg_control_index {
 struct wg_control {
 	struct wg_dp *dp;
 	struct wg_device *dev;
-	struct wg_uapi_server *server;
+	struct wg_lsrv *lsrv;			/* serves the sockets */
+	struct wg_uapi_server *server;		/* NULL: not serving */
 	struct wg_orch_server *orch;		/* NULL: not serving */
 	struct wg_ippool *pool;			/* NULL: no address pool */
 	struct wg_noise_identity identity;	/* mirror of the model's */

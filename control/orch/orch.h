@@ -56,7 +56,7 @@
  * buffers that held a request are wiped.
  *
  * Threading: like the UAPI server, everything runs in the control thread
- * inside wg_orch_server_poll(); connections are non-blocking, bounded
+ * inside its line server's poll; connections are non-blocking, bounded
  * (WG_ORCH_MAX_CONNECTIONS) and closed after WG_ORCH_IDLE_TIMEOUT_MS of
  * silence; a client that pipelines requests without reading answers gets
  * back-pressure, not our memory.
@@ -78,9 +78,11 @@ enum {
 };
 
 struct wg_control;
+struct wg_lsrv;
 struct wg_orch_server;
 
 struct wg_orch_server_config {
+	struct wg_lsrv *server;		/* serves the socket */
 	const char *ifname;		/* 1..15 chars, no '/' or whitespace */
 	const char *dir;		/* NULL: WG_ORCH_DIR */
 	struct wg_control *control;	/* must outlive the server */
@@ -98,22 +100,13 @@ struct wg_orch_server_config {
  * Creates dir (mode 0755) if missing and listens on <dir>/<ifname>.ctl,
  * mode 0600. A socket file nobody listens on (a crashed instance's) is
  * replaced; a live listener or a file that is not a socket is refused.
- * Returns 0, or a negative errno with a one-line reason in err. Changes
- * the process umask briefly around bind(), as wg_uapi_server_open().
+ * Returns 0, or a negative errno with a one-line reason in err. The line
+ * server cfg->server serves it and owns it: wg_lsrv_destroy() closes it
+ * too.
  */
 int wg_orch_server_open(struct wg_orch_server **out,
 			const struct wg_orch_server_config *cfg,
 			char *err, size_t errlen);
-
-/* One fd to wait on for reading; then call wg_orch_server_poll(s, 0). */
-int wg_orch_server_fd(const struct wg_orch_server *s);
-
-/*
- * Waits up to timeout_ms (-1: until there is work, no later than the next
- * idle deadline), then serves what is ready. Returns the number of events
- * served, or a negative errno if waiting failed.
- */
-int wg_orch_server_poll(struct wg_orch_server *s, int timeout_ms);
 
 unsigned int wg_orch_server_connections(const struct wg_orch_server *s);
 const char *wg_orch_server_path(const struct wg_orch_server *s);

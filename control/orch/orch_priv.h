@@ -11,23 +11,16 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <sys/types.h>
-#include <sys/un.h>
 
-#include "unix_listen.h"
+#include "line_server.h"
 #include "control_priv.h"
 #include "ippool.h"
 #include "orch.h"
 
 enum {
-	ORCH_IN_CAP = 4096,
-	/* A line, plus the '\r' that is dropped. */
-	ORCH_LINE_CAP = WG_ORCH_LINE_MAX + 1,
 	ORCH_MAX_ARGS = 8,
-	/* Peers per streamed chunk, and chunks per wake-up (bounds the time
-	 * one connection holds the control thread). */
+	/* Peers per streamed chunk. */
 	ORCH_CHUNK = 128,
-	ORCH_CHUNKS_PER_EVENT = 8,
 	/* Families as a bit set; index 0 is IPv4, 1 is IPv6. */
 	ORCH_FAM4 = 1u << 0,
 	ORCH_FAM6 = 1u << 1,
@@ -60,29 +53,12 @@ struct orch_conn;
 /* Writes the next part of a streamed answer; true when it is complete. */
 typedef bool (*orch_stream_fn)(struct orch_conn *c);
 
+/* One connection's protocol state; its bytes, lines and answers are the
+ * line server's (control/server/line_server.h). */
 struct orch_conn {
-	struct orch_conn *prev;
-	struct orch_conn *next;
+	struct wg_lsrv_conn *lc;
 	struct wg_orch_server *srv;
-	int fd;
-	uint32_t events;		/* what epoll waits for */
 	enum orch_conn_state state;
-	bool eof;
-	bool failed;			/* a socket or memory error: close now */
-	uint64_t deadline_ms;
-	/* Input read but not yet consumed (may hold a preshared key). */
-	size_t in_off;
-	size_t in_len;
-	char in[ORCH_IN_CAP];
-	/* The line being assembled (idem). */
-	size_t line_len;
-	bool overlong;
-	char line[ORCH_LINE_CAP + 1];	/* + a NUL for the tokenizer */
-	/* Output not yet sent (never holds a secret). */
-	char *out;
-	size_t out_off;
-	size_t out_len;
-	size_t out_cap;
 	orch_stream_fn stream;		/* NULL: no answer being streamed */
 	uint32_t stats_next;		/* stats: next slot id */
 	unsigned int stats_listed;
@@ -90,19 +66,13 @@ struct orch_conn {
 };
 
 struct wg_orch_server {
-	struct wg_unix_listener lsn;	/* the socket file */
-	int epfd;
+	struct wg_lsrv_listener *lsn;
 	struct wg_control *ctl;
-	unsigned int max_conns;
-	unsigned int n_conns;
-	unsigned int idle_ms;
-	struct orch_conn *conns;
 	bool has_range[2];		/* by family index: IPv4, IPv6 */
 	struct wg_ippool_prefix range[2];
 	struct wg_ippool_addr *fixed;
 	size_t n_fixed;
 	char ifname[16];
-	/* Which file we bound, so that close removes only ours. */
 };
 
 /* A parsed request line: the command and its key=value arguments, which
@@ -116,14 +86,8 @@ struct orch_req {
 	} args[ORCH_MAX_ARGS];
 };
 
-/* ---- orch.c ---- */
-uint64_t orch_now_ms(void);
-
 /* ---- orch_conn.c ---- */
-void orch_conn_accept(struct wg_orch_server *srv, int fd);
-/* epoll reported events on c; c may be closed (freed) on return. */
-void orch_conn_event(struct orch_conn *c, uint32_t events);
-void orch_conn_close(struct orch_conn *c);
+extern const struct wg_lsrv_proto orch_proto;
 /* Appends to the answer; a failure to grow marks the connection failed. */
 void orch_write(struct orch_conn *c, const char *s, size_t n);
 void orch_printf(struct orch_conn *c, const char *fmt, ...)

@@ -1,186 +1,275 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The control socket's life: claiming <dir>/<ifname>.sock (replacing a
- * crashed instance's file, refusing a live one's), accepting connections,
- * the epoll loop, idle timeouts and clean removal. The protocol of one
- * connection is in uapi_server_conn.c.
+ * The wg(8) control socket's protocol on the line server (see
+ * uapi_server.h for the protocol and where it differs from wireguard-go):
+ * operation lines, set lines fed to the parser and applied at their empty
+ * line, gets streamed a chunk of peers at a time.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "uapi_server_priv.h"
+#include <sodium.h>
+
+#include "line_server.h"
+#include "uapi_server.h"
+#include "unix_listen.h"
 
 enum {
-	EVENTS_PER_POLL = 64,
-	ACCEPTS_PER_POLL = 64
+	/* Peers per get chunk. */
+	UAPI_GET_CHUNK = 128
 };
 
-uint64_t
-wg_uapi_server_now_ms(void)
-{
-	struct timespec ts;
+enum uapi_state {
+	UAPI_OP = 0,		/* reading an operation line */
+	UAPI_GET_NL,		/* after "get=1\n": the next byte must be '\n' */
+	UAPI_SET,		/* feeding set lines */
+	UAPI_DRAIN		/* set failed: discarding up to its empty line */
+};
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
+/* One connection's protocol state (wiped by the server at close). */
+struct uapi_conn {
+	enum uapi_state state;
+	struct wg_uapi_set set;
+	/* A get being streamed. */
+	bool get_active;
+	struct wg_device_view_iter get_it;
+	int (*get_next_peer)(void *ctx, struct wg_uapi_peer_view *peer);
+};
 
-/* ---- claiming the name -------------------------------------------------- */
+struct wg_uapi_server {
+	struct wg_lsrv_listener *lsn;
+	struct wg_device *dev;
+};
 
-/* ---- open / close ------------------------------------------------------- */
+/* What wg_uapi_get_write() ends a successful answer with. */
+static const char get_trailer[] = "errno=0\n\n";
 
 static int
-server_start(struct wg_uapi_server *s, const struct wg_uapi_server_config *cfg,
-	     char *err, size_t errlen)
+out_write(void *ctx, const char *buf, size_t len)
 {
-	const char *dir = cfg->dir != NULL ? cfg->dir : WG_UAPI_SERVER_DIR;
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+	return wg_lsrv_write(ctx, buf, len);
+}
+
+static void
+reply_errno(struct wg_lsrv_conn *c, int err)
+{
+	const struct wg_uapi_writer w = { .write = out_write, .ctx = c };
+
+	if (wg_uapi_errno_write(&w, err) != 0)
+		wg_lsrv_fail(c);
+}
+
+/* ---- get ---------------------------------------------------------------- */
+
+static void
+get_finish(struct uapi_conn *u)
+{
+	struct wg_uapi_device_view unused = { 0 };
+
+	wg_device_view_release(&u->get_it, &unused);
+	u->get_active = false;
+	u->get_next_peer = NULL;
+}
+
+/*
+ * Writes the next UAPI_GET_CHUNK peers. Only the last chunk keeps the
+ * errno line; the device lines come with the first (view has them).
+ * True once the answer is complete (or failed).
+ */
+static bool
+get_chunk(struct wg_lsrv_conn *c, const struct wg_uapi_device_view *view)
+{
+	const struct wg_uapi_writer w = { .write = out_write, .ctx = c };
+	struct uapi_conn *u = wg_lsrv_conn_state(c);
+
+	u->get_it.budget = UAPI_GET_CHUNK;
+	if (wg_uapi_get_write(view, &w) == -EIO) {
+		wg_lsrv_fail(c);
+		return true;
+	}
+	if (u->get_it.done) {
+		get_finish(u);
+		return true;
+	}
+	if (wg_lsrv_unwrite(c, get_trailer, sizeof(get_trailer) - 1) != 0) {
+		wg_lsrv_fail(c);
+		return true;
+	}
+	return false;
+}
+
+static bool
+get_next_chunk(struct wg_lsrv_conn *c)
+{
+	struct uapi_conn *u = wg_lsrv_conn_state(c);
+	struct wg_uapi_device_view view = {
+		.next_peer = u->get_next_peer, .ctx = &u->get_it,
+	};
+
+	return get_chunk(c, &view);
+}
+
+static void
+get_start(struct wg_lsrv_conn *c)
+{
+	struct wg_uapi_server *s = wg_lsrv_conn_ctx(c);
+	struct uapi_conn *u = wg_lsrv_conn_state(c);
+	struct wg_uapi_device_view view;
+
+	wg_device_view(s->dev, &u->get_it, &view);
+	u->get_next_peer = view.next_peer;
+	u->get_active = true;
+	if (!get_chunk(c, &view))
+		wg_lsrv_stream(c, get_next_chunk);
+	sodium_memzero(&view, sizeof(view));
+}
+
+/* ---- lines -------------------------------------------------------------- */
+
+static void
+op_line(struct wg_lsrv_conn *c, struct uapi_conn *u, const char *line,
+	size_t len, bool overlong)
+{
+	enum wg_uapi_op op = WG_UAPI_OP_INVALID;
+
+	if (!overlong)
+		op = wg_uapi_parse_op(line, len);
+	if (op == WG_UAPI_OP_GET) {
+		u->state = UAPI_GET_NL;
+		wg_lsrv_want_byte(c);
+	} else if (op == WG_UAPI_OP_SET) {
+		wg_uapi_set_init(&u->set);
+		u->state = UAPI_SET;
+	} else {
+		/* wireguard-go closes without an answer. */
+		wg_lsrv_close_after_answers(c);
+	}
+}
+
+static void
+set_line(struct wg_lsrv_conn *c, struct uapi_conn *u, const char *line,
+	 size_t len, bool overlong)
+{
+	struct wg_uapi_server *s = wg_lsrv_conn_ctx(c);
 	int ret;
 
-	ret = wg_unix_listen(&s->lsn, dir, cfg->ifname, ".sock", err, errlen);
-	if (ret != 0)
-		return ret;
-	s->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (s->epfd < 0 ||
-	    epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->lsn.fd, &ev) != 0)
-		return wg_unix_fail(-errno, err, errlen, "epoll: %s", strerror(errno));
-	return 0;
+	if (overlong)
+		ret = -EIO;
+	else
+		ret = wg_uapi_set_feed_line(&u->set, line, len);
+	if (ret == 0)
+		return;
+	if (ret == WG_UAPI_SET_DONE) {
+		ret = wg_device_apply(s->dev, &u->set);
+		u->state = UAPI_OP;
+	} else {
+		u->state = UAPI_DRAIN;
+	}
+	wg_uapi_set_free(&u->set);
+	reply_errno(c, ret);
 }
+
+static void
+uapi_line(struct wg_lsrv_conn *c, char *line, size_t len, bool overlong)
+{
+	struct uapi_conn *u = wg_lsrv_conn_state(c);
+
+	if (u->state == UAPI_OP)
+		op_line(c, u, line, len, overlong);
+	else if (u->state == UAPI_SET)
+		set_line(c, u, line, len, overlong);
+	else if (!overlong && (len == 0 || (len == 1 && line[0] == '\r')))
+		u->state = UAPI_OP;	/* an empty line ends a failed set */
+}
+
+static void
+uapi_byte(struct wg_lsrv_conn *c, char b)
+{
+	struct uapi_conn *u = wg_lsrv_conn_state(c);
+
+	u->state = UAPI_OP;
+	if (b == '\n')
+		get_start(c);
+	else
+		reply_errno(c, -EINVAL);	/* the byte is consumed */
+}
+
+/* A set answers only at its end: its lines are read while answers go. */
+static bool
+uapi_mid_request(const struct wg_lsrv_conn *c)
+{
+	const struct uapi_conn *u = wg_lsrv_conn_state_const(c);
+
+	return u->state == UAPI_SET || u->state == UAPI_DRAIN;
+}
+
+static void
+uapi_close(struct wg_lsrv_conn *c)
+{
+	struct uapi_conn *u = wg_lsrv_conn_state(c);
+
+	wg_uapi_set_free(&u->set);
+	if (u->get_active)
+		get_finish(u);
+}
+
+static const struct wg_lsrv_proto uapi_proto = {
+	.line_max = WG_UAPI_LINE_MAX,
+	.max_connections = WG_UAPI_SERVER_MAX_CONNECTIONS,
+	.idle_timeout_ms = WG_UAPI_SERVER_IDLE_TIMEOUT_MS,
+	.ctx_size = sizeof(struct wg_uapi_server),
+	.conn_size = sizeof(struct uapi_conn),
+	.line = uapi_line,
+	.byte = uapi_byte,
+	.mid_request = uapi_mid_request,
+	.eof_line = false,	/* wireguard-go: a cut line is not a request */
+	.close = uapi_close,
+};
+
+/* ---- open / close ------------------------------------------------------- */
 
 int
 wg_uapi_server_open(struct wg_uapi_server **out,
 		    const struct wg_uapi_server_config *cfg,
 		    char *err, size_t errlen)
 {
-	struct wg_uapi_server *s;
+	struct wg_lsrv_listen_config lc = {
+		.dir = cfg->dir != NULL ? cfg->dir : WG_UAPI_SERVER_DIR,
+		.ifname = cfg->ifname, .suffix = ".sock", .proto = &uapi_proto,
+		.max_connections = cfg->max_connections,
+		.idle_timeout_ms = cfg->idle_timeout_ms,
+	};
+	struct wg_lsrv_listener *l;
 	int ret;
 
 	*out = NULL;
-	if (errlen > 0)
-		err[0] = '\0';
-	if (cfg->device == NULL || cfg->ifname == NULL)
-		return wg_unix_fail(-EINVAL, err, errlen, "no device or interface name");
-	s = calloc(1, sizeof(*s));
-	if (s == NULL)
-		return wg_unix_fail(-ENOMEM, err, errlen, "out of memory");
-	s->lsn.fd = -1;
-	s->epfd = -1;
-	s->dev = cfg->device;
-	s->max_conns = cfg->max_connections != 0 ? cfg->max_connections :
-						   WG_UAPI_SERVER_MAX_CONNECTIONS;
-	s->idle_ms = cfg->idle_timeout_ms != 0 ? cfg->idle_timeout_ms :
-						 WG_UAPI_SERVER_IDLE_TIMEOUT_MS;
-	ret = server_start(s, cfg, err, errlen);
-	if (ret != 0) {
-		wg_uapi_server_close(s);
+	if (cfg->server == NULL || cfg->device == NULL)
+		return wg_unix_fail(-EINVAL, err, errlen, "no server or device");
+	ret = wg_lsrv_listen(cfg->server, &l, &lc, err, errlen);
+	if (ret != 0)
 		return ret;
-	}
-	*out = s;
+	*out = wg_lsrv_listener_ctx(l);
+	(*out)->lsn = l;
+	(*out)->dev = cfg->device;
 	return 0;
 }
 
 void
 wg_uapi_server_close(struct wg_uapi_server *s)
 {
-	if (s == NULL)
-		return;
-	while (s->conns != NULL)
-		wg_uapi_conn_close(s->conns);
-	wg_unix_listener_close(&s->lsn);
-	if (s->epfd >= 0)
-		close(s->epfd);
-	free(s);
-}
-
-int
-wg_uapi_server_fd(const struct wg_uapi_server *s)
-{
-	return s->epfd;
+	if (s != NULL)
+		wg_lsrv_listener_close(s->lsn);	/* frees s */
 }
 
 unsigned int
 wg_uapi_server_connections(const struct wg_uapi_server *s)
 {
-	return s->n_conns;
+	return wg_lsrv_listener_connections(s->lsn);
 }
 
 const char *
 wg_uapi_server_path(const struct wg_uapi_server *s)
 {
-	return s->lsn.path;
-}
-
-/* ---- the loop ----------------------------------------------------------- */
-
-static void
-accept_all(struct wg_uapi_server *s)
-{
-	unsigned int i;
-	int fd;
-
-	for (i = 0; i < ACCEPTS_PER_POLL; i++) {
-		fd = accept4(s->lsn.fd, NULL, NULL,
-			     SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
-			return;
-		wg_uapi_conn_accept(s, fd);
-	}
-}
-
-static void
-expire_idle(struct wg_uapi_server *s)
-{
-	uint64_t now = wg_uapi_server_now_ms();
-	struct wg_uapi_conn *c, *next;
-
-	for (c = s->conns; c != NULL; c = next) {
-		next = c->next;
-		if (now >= c->deadline_ms)
-			wg_uapi_conn_close(c);
-	}
-}
-
-/* timeout_ms, shortened to the earliest idle deadline. */
-static int
-wait_ms(const struct wg_uapi_server *s, int timeout_ms)
-{
-	uint64_t now = wg_uapi_server_now_ms(), until;
-	const struct wg_uapi_conn *c;
-	int t = timeout_ms;
-
-	for (c = s->conns; c != NULL; c = c->next) {
-		until = c->deadline_ms > now ? c->deadline_ms - now : 0;
-		if (until > INT32_MAX)
-			until = INT32_MAX;
-		if (t < 0 || (int)until < t)
-			t = (int)until;
-	}
-	return t;
-}
-
-int
-wg_uapi_server_poll(struct wg_uapi_server *s, int timeout_ms)
-{
-	struct epoll_event evs[EVENTS_PER_POLL];
-	int i, n;
-
-	n = epoll_wait(s->epfd, evs, EVENTS_PER_POLL, wait_ms(s, timeout_ms));
-	if (n < 0) {
-		if (errno != EINTR)
-			return -errno;
-		n = 0;
-	}
-	for (i = 0; i < n; i++) {
-		if (evs[i].data.ptr == NULL)
-			accept_all(s);
-		else
-			wg_uapi_conn_event(evs[i].data.ptr, evs[i].events);
-	}
-	expire_idle(s);
-	return n;
+	return wg_lsrv_listener_path(s->lsn);
 }

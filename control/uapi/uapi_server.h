@@ -5,10 +5,9 @@
  * speaks lib/uapi.h's protocol to the stock wg tool and to orchestration,
  * answering from and applying to a struct wg_device.
  *
- * Non-blocking and poll-driven, for the control thread's loop: every fd is
- * behind one epoll fd (wg_uapi_server_fd(), readable when there is work),
- * and wg_uapi_server_poll() does the work. The device is read and changed
- * only inside wg_uapi_server_poll(), in the calling thread.
+ * A protocol of the line server (control/server/line_server.h), which
+ * owns the socket, the connections and their buffers: the device is read
+ * and changed only inside wg_lsrv_poll(), in the thread that calls it.
  *
  * Per connection, as wireguard-go's IpcHandle: requests are served in a
  * loop until EOF. "get=1" must be followed by '\n' (else errno=-22 and the
@@ -35,6 +34,8 @@
 
 #include "device.h"
 
+struct wg_lsrv;
+
 #define WG_UAPI_SERVER_DIR "/var/run/wireguard"
 
 enum {
@@ -45,6 +46,7 @@ enum {
 struct wg_uapi_server;
 
 struct wg_uapi_server_config {
+	struct wg_lsrv *server;		/* serves the socket */
 	const char *ifname;		/* 1..15 chars, no '/' or whitespace */
 	const char *dir;		/* NULL: WG_UAPI_SERVER_DIR */
 	struct wg_device *device;
@@ -54,28 +56,16 @@ struct wg_uapi_server_config {
 
 /*
  * Creates dir (mode 0755) if it is missing and listens on <dir>/<ifname>.sock
- * with mode 0600. A socket file nobody listens on (a crashed instance) is
- * replaced; a live listener, or a file there that is not a socket, makes
- * this fail: another instance owns the name. Returns 0, or a negative errno
- * with a one-line reason in err (NULL allowed when errlen is 0).
- *
- * The umask is changed around bind(): the process's umask is briefly
- * 0177, which other threads creating files at that instant would see.
+ * with mode 0600, on cfg->server. A socket file nobody listens on (a
+ * crashed instance) is replaced; a live listener, or a file there that is
+ * not a socket, makes this fail: another instance owns the name. Returns 0,
+ * or a negative errno with a one-line reason in err (NULL allowed when
+ * errlen is 0). The server owns the result: wg_lsrv_destroy() closes it
+ * too.
  */
 int wg_uapi_server_open(struct wg_uapi_server **out,
 			const struct wg_uapi_server_config *cfg,
 			char *err, size_t errlen);
-
-/* One fd to wait on for reading; then call wg_uapi_server_poll(s, 0). */
-int wg_uapi_server_fd(const struct wg_uapi_server *s);
-
-/*
- * Waits up to timeout_ms (-1: until there is work; either way no later than
- * the next idle deadline), then serves what is ready: accepts, reads,
- * applies, answers, and closes idle connections. Returns the number of
- * events served, or a negative errno if waiting failed.
- */
-int wg_uapi_server_poll(struct wg_uapi_server *s, int timeout_ms);
 
 /* Open connections (for tests and statistics). */
 unsigned int wg_uapi_server_connections(const struct wg_uapi_server *s);

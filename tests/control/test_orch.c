@@ -35,8 +35,8 @@
 #include "harness.h"
 #include "ippool.h"
 #include "keys.h"
+#include "line_server.h"
 #include "orch.h"
-#include "orch_priv.h"
 #include "testutil.h"
 
 extern char **environ;
@@ -443,6 +443,7 @@ control_for(struct h_gw *g, uint32_t max_peers, const struct pool_shape *ps)
 
 	cr_assert_eq(wg_control_create(&c, &cc), 0);
 	oc.control = c;
+	oc.server = c->lsrv;
 	cr_assert_eq(wg_orch_server_open(&c->orch, &oc, err, sizeof(err)), 0,
 		     "%s", err);
 	return c;
@@ -862,7 +863,6 @@ H_TEST(orch, add_peer_options_family_psk_and_keepalive)
 	uint8_t psk[WG_KEY_LEN];
 	char psk_b64[WG_KEY_B64_LEN + 1], req[256], *line;
 	const struct wg_device_peer *p;
-	const struct orch_conn *conn;
 	struct client k;
 	struct jv *v;
 
@@ -897,10 +897,9 @@ H_TEST(orch, add_peer_options_family_psk_and_keepalive)
 	cr_assert_arr_eq(p->preshared_key, psk, WG_KEY_LEN);
 	cr_assert_eq(p->persistent_keepalive, 25);
 	cr_assert_eq(p->n_allowed_ips, 2);
-	conn = ca->orch->conns;
-	cr_assert_not_null(conn);
-	cr_assert_null(memmem(conn, sizeof(*conn), psk_b64, 16), "a buffer kept it");
-	cr_assert_null(memmem(conn, sizeof(*conn), psk, 16));
+	cr_assert_eq(wg_orch_server_connections(ca->orch), 1);
+	cr_assert(!wg_lsrv_holds(ca->lsrv, psk_b64, 16), "a buffer kept it");
+	cr_assert(!wg_lsrv_holds(ca->lsrv, psk, 16));
 	client_close(&k);
 }
 

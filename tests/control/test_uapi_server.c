@@ -30,6 +30,7 @@
 
 #include <criterion/criterion.h>
 
+#include "line_server.h"
 #include "testutil.h"
 #include "uapi_server.h"
 
@@ -41,6 +42,7 @@
 
 struct srv {
 	struct wg_device *dev;
+	struct wg_lsrv *lsrv;
 	struct wg_uapi_server *s;
 	pthread_t thread;
 	atomic_bool stop;
@@ -55,7 +57,7 @@ serve(void *arg)
 	struct srv *t = arg;
 
 	while (!atomic_load(&t->stop))
-		cr_assert_geq(wg_uapi_server_poll(t->s, 10), 0);
+		cr_assert_geq(wg_lsrv_poll(t->lsrv, 10), 0);
 	return NULL;
 }
 
@@ -90,6 +92,8 @@ srv_open(struct srv *t, char suffix, uint32_t max_peers, unsigned int max_conns,
 	snprintf(t->path, sizeof(t->path), WG_UAPI_SERVER_DIR "/%s.sock",
 		 t->ifname);
 	cr_assert_eq(wg_device_create(&t->dev, &dcfg), 0);
+	cr_assert_eq(wg_lsrv_create(&t->lsrv), 0);
+	cfg.server = t->lsrv;
 	cfg.ifname = t->ifname;
 	cfg.device = t->dev;
 	cfg.max_connections = max_conns;
@@ -97,7 +101,9 @@ srv_open(struct srv *t, char suffix, uint32_t max_peers, unsigned int max_conns,
 	ret = wg_uapi_server_open(&t->s, &cfg, err, sizeof(err));
 	if (ret != 0) {
 		cr_assert_neq(err[0], '\0', "no reason given");
+		wg_lsrv_destroy(t->lsrv);
 		wg_device_destroy(t->dev);
+		t->lsrv = NULL;
 		t->dev = NULL;
 	}
 	return ret;
@@ -154,6 +160,7 @@ srv_finish(struct srv *t)
 	current = NULL;
 	srv_pause(t);
 	wg_uapi_server_close(t->s);
+	wg_lsrv_destroy(t->lsrv);
 	wg_device_destroy(t->dev);
 	cr_assert_neq(access(t->path, F_OK), 0, "socket file left behind");
 }
@@ -168,7 +175,7 @@ cleanup(void)
 		return;
 	current = NULL;
 	srv_pause(t);
-	wg_uapi_server_close(t->s);
+	wg_lsrv_destroy(t->lsrv);	/* closes t->s */
 	wg_device_destroy(t->dev);
 }
 
@@ -1147,6 +1154,7 @@ Test(sockfile, close_leaves_a_successor_socket_alone)
 	wg_uapi_server_close(t.s);
 	cr_assert_eq(stat(t.path, &st), 0, "the successor's socket was removed");
 	unlink(t.path);
+	wg_lsrv_destroy(t.lsrv);
 	wg_device_destroy(t.dev);
 }
 
@@ -1163,6 +1171,7 @@ Test(sockfile, invalid_interface_names_are_refused)
 	size_t i;
 
 	cr_assert_eq(wg_device_create(&d, &dcfg), 0);
+	cr_assert_eq(wg_lsrv_create(&cfg.server), 0);
 	cfg.device = d;
 	cfg.dir = "/tmp";
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -1171,5 +1180,6 @@ Test(sockfile, invalid_interface_names_are_refused)
 			     "'%s' accepted", names[i]);
 		cr_assert_null(s);
 	}
+	wg_lsrv_destroy(cfg.server);
 	wg_device_destroy(d);
 }
