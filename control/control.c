@@ -12,7 +12,6 @@
 #include "dp.h"
 #include "ippool.h"
 #include "line_server.h"
-#include "orch.h"
 #include "uapi_server.h"
 
 static uint64_t
@@ -63,6 +62,29 @@ control_alloc(struct wg_control *c, const struct wg_control_conf *conf)
 	return rc;
 }
 
+/* The pool's shape, kept for wg_control_pool_range() and _holds(). */
+static int
+control_pool_shape(struct wg_control *c, const struct wg_control_conf *conf)
+{
+	const struct wg_ippool_prefix *r[2] = { conf->pool_v4, conf->pool_v6 };
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		c->pool_has[i] = r[i] != NULL;
+		if (r[i] != NULL)
+			c->pool_range[i] = *r[i];
+	}
+	if (conf->n_pool_fixed == 0)
+		return 0;
+	c->pool_fixed = calloc(conf->n_pool_fixed, sizeof(*c->pool_fixed));
+	if (c->pool_fixed == NULL)
+		return -ENOMEM;
+	memcpy(c->pool_fixed, conf->pool_fixed,
+	       conf->n_pool_fixed * sizeof(*c->pool_fixed));
+	c->n_pool_fixed = conf->n_pool_fixed;
+	return 0;
+}
+
 /* Before any peer exists: every allowed IP added later is reserved. */
 static int
 control_pool(struct wg_control *c, const struct wg_control_conf *conf)
@@ -71,6 +93,8 @@ control_pool(struct wg_control *c, const struct wg_control_conf *conf)
 
 	if (conf->pool_v4 == NULL && conf->pool_v6 == NULL)
 		return 0;
+	if (control_pool_shape(c, conf) != 0)
+		return -ENOMEM;
 	c->pool = wg_ippool_create(conf->pool_v4, conf->pool_v6, conf->pool_fixed,
 				   conf->n_pool_fixed);
 	e = errno;
@@ -86,21 +110,11 @@ control_open_socket(struct wg_control *c, const struct wg_control_conf *conf)
 	struct wg_uapi_server_config sc = {
 		.server = c->lsrv, .ifname = conf->ifname, .device = c->dev,
 	};
-	struct wg_orch_server_config oc = {
-		.server = c->lsrv, .ifname = conf->ifname, .control = c,
-		.pool_v4 = conf->pool_v4, .pool_v6 = conf->pool_v6,
-		.pool_fixed = conf->pool_fixed, .n_pool_fixed = conf->n_pool_fixed,
-	};
 	char err[256];
 	int rc = wg_uapi_server_open(&c->server, &sc, err, sizeof(err));
 
-	if (rc != 0) {
-		fprintf(stderr, "wgedge: control socket: %s\n", err);
-		return rc;
-	}
-	rc = wg_orch_server_open(&c->orch, &oc, err, sizeof(err));
 	if (rc != 0)
-		fprintf(stderr, "wgedge: orchestration socket: %s\n", err);
+		fprintf(stderr, "wgedge: control socket: %s\n", err);
 	return rc;
 }
 
@@ -152,6 +166,7 @@ wg_control_destroy(struct wg_control *c)
 	/* No observer events on destroy: the dataplane goes with it. */
 	wg_device_destroy(c->dev);
 	wg_ippool_destroy(c->pool);
+	free(c->pool_fixed);
 	if (c->peers != NULL)
 		sodium_memzero(c->peers, c->max_peers * sizeof(*c->peers));
 	free(c->peers);

@@ -19,8 +19,11 @@
 #include "uapi.h"
 
 struct wg_dp;
+struct wg_dp_stats;
 struct wg_device;
+struct wg_device_peer;
 struct wg_control;
+struct wg_lsrv;
 
 /* A clock in nanoseconds; tests inject their own. */
 typedef uint64_t (*wg_control_clock_fn)(void *ctx);
@@ -28,8 +31,8 @@ typedef uint64_t (*wg_control_clock_fn)(void *ctx);
 struct wg_control_conf {
 	struct wg_dp *dp;		/* must outlive the control thread */
 	const char *ifname;		/* names the UAPI socket */
-	/* /var/run/wireguard/<ifname>.sock (wg) and
-	 * /var/run/wgedge/<ifname>.ctl (orchestration, control/orch.h) */
+	/* /var/run/wireguard/<ifname>.sock (wg); orchestration
+	 * (control/orch/orch.h) is opened on wg_control_server(). */
 	bool serve_socket;
 	uint32_t max_peers;		/* <= the dataplane's max_peers */
 	uint32_t idle_expiry_s;		/* wipe idle peers' state; 0 = never */
@@ -90,5 +93,50 @@ struct wg_control_stats {
 	uint64_t key_zeroings;		/* 3 x REJECT_AFTER_TIME wipes */
 };
 void wg_control_stats_get(const struct wg_control *c, struct wg_control_stats *st);
+
+/* ---- for clients in the control thread (orchestration) ---------------- */
+
+/*
+ * The line server (control/server/line_server.h) that wg_control_poll()
+ * serves: other protocols (orchestration) listen on it. It closes what
+ * listens on it when the control thread is destroyed.
+ */
+struct wg_lsrv *wg_control_server(struct wg_control *c);
+
+/* The dataplane's counters (every worker summed). */
+void wg_control_dp_stats(const struct wg_control *c, struct wg_dp_stats *st);
+
+/* A peer's traffic, read from the dataplane at the call. */
+struct wg_control_peer_traffic {
+	uint64_t rx_bytes, tx_bytes;
+	uint64_t rx_packets, tx_packets;
+};
+
+/*
+ * Peers in slot id order: the first peer with an id >= *cursor, with its
+ * traffic in *t; *cursor moves past it. NULL after the last. Valid until
+ * the device changes.
+ */
+const struct wg_device_peer *
+wg_control_peer_next(const struct wg_control *c, uint32_t *cursor,
+		     struct wg_control_peer_traffic *t);
+
+/*
+ * The address pool (wg_control_conf.pool_*). family is WG_AF_INET or
+ * WG_AF_INET6. range: true with *out set if the pool has a range of that
+ * family. alloc: wg_ippool_alloc() (-EAFNOSUPPORT without such a range);
+ * free gives back what alloc returned. holds: p is a /32 or /128 in one of
+ * the ranges, in use, and not one of the fixed addresses (so, an address
+ * the pool handed out or a peer holds). count: addresses of the family in
+ * use (the fixed ones excluded).
+ */
+bool wg_control_pool_range(const struct wg_control *c, uint8_t family,
+			   struct wg_ippool_prefix *out);
+int wg_control_pool_alloc(struct wg_control *c, uint8_t family,
+			  struct wg_ippool_addr *out);
+void wg_control_pool_free(struct wg_control *c, const struct wg_ippool_addr *a);
+bool wg_control_pool_holds(const struct wg_control *c,
+			   const struct wg_uapi_allowed_ip *p);
+size_t wg_control_pool_count(const struct wg_control *c, uint8_t family);
 
 #endif /* WG_CONTROL_H */

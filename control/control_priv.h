@@ -10,6 +10,12 @@
 #ifndef WG_CONTROL_PRIV_H
 #define WG_CONTROL_PRIV_H
 
+/* Only the control thread's own files (and its white-box tests) are built
+ * with this: its clients (orchestration, the daemon) use control.h. */
+#ifndef WG_CONTROL_INTERNAL
+#error "control_priv.h is the control thread's own: include control.h"
+#endif
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -23,7 +29,6 @@
 
 struct wg_lsrv;
 struct wg_uapi_server;
-struct wg_orch_server;
 struct wg_ippool;
 
 enum {
@@ -63,8 +68,12 @@ struct wg_control {
 	struct wg_device *dev;
 	struct wg_lsrv *lsrv;			/* serves the sockets */
 	struct wg_uapi_server *server;		/* NULL: not serving */
-	struct wg_orch_server *orch;		/* NULL: not serving */
 	struct wg_ippool *pool;			/* NULL: no address pool */
+	/* The pool's shape (by family index: IPv4, IPv6), for its clients. */
+	bool pool_has[2];
+	struct wg_ippool_prefix pool_range[2];
+	struct wg_ippool_addr *pool_fixed;
+	size_t n_pool_fixed;
 	struct wg_noise_identity identity;	/* mirror of the model's */
 	struct wg_cookie_checker checker;
 	struct wg_ratelimiter *ratelimiter;

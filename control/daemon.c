@@ -152,6 +152,24 @@ pool_conf(const struct wg_config *cfg, struct pool_conf *pc,
 	cc->pool_fixed = pc->fixed;
 }
 
+/* The orchestration socket, on the control thread's server (which closes
+ * it when it is destroyed). */
+static int
+orch_start(struct gateway *g)
+{
+	struct wg_orch_server_config oc = {
+		.server = wg_control_server(g->ctl), .control = g->ctl,
+		.ifname = g->cfg.interface,
+	};
+	struct wg_orch_server *orch;
+	char err[256];
+	int rc = wg_orch_server_open(&orch, &oc, err, sizeof(err));
+
+	if (rc != 0)
+		fprintf(stderr, "wgedge: orchestration socket: %s\n", err);
+	return rc;
+}
+
 static int
 gateway_start(struct gateway *g)
 {
@@ -179,6 +197,8 @@ gateway_start(struct gateway *g)
 	cc.idle_expiry_s = g->cfg.idle_expiry;
 	pool_conf(&g->cfg, &pc, &cc);
 	if ((rc = wg_control_create(&g->ctl, &cc)) != 0)
+		return rc;
+	if ((rc = orch_start(g)) != 0)
 		return rc;
 	if ((rc = wgd_apply_config(g->ctl, &g->cfg)) != 0) {
 		fprintf(stderr, "wgedge: configuration refused: %s\n", strerror(-rc));

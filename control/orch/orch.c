@@ -7,33 +7,9 @@
  */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "orch_priv.h"
 #include "unix_listen.h"
-
-/* The pool's shape, as the control thread's pool was made. */
-static int
-copy_pool(struct wg_orch_server *s, const struct wg_orch_server_config *cfg)
-{
-	const struct wg_ippool_prefix *r[2] = { cfg->pool_v4, cfg->pool_v6 };
-	unsigned int i;
-
-	for (i = 0; i < 2; i++) {
-		s->has_range[i] = r[i] != NULL;
-		if (r[i] != NULL)
-			s->range[i] = *r[i];
-	}
-	if (cfg->n_pool_fixed == 0)
-		return 0;
-	s->fixed = calloc(cfg->n_pool_fixed, sizeof(*s->fixed));
-	if (s->fixed == NULL)
-		return -ENOMEM;
-	memcpy(s->fixed, cfg->pool_fixed, cfg->n_pool_fixed * sizeof(*s->fixed));
-	s->n_fixed = cfg->n_pool_fixed;
-	return 0;
-}
 
 int
 wg_orch_server_open(struct wg_orch_server **out,
@@ -60,10 +36,6 @@ wg_orch_server_open(struct wg_orch_server **out,
 	s->lsn = l;
 	s->ctl = cfg->control;
 	snprintf(s->ifname, sizeof(s->ifname), "%s", cfg->ifname);
-	if (copy_pool(s, cfg) != 0) {
-		wg_lsrv_listener_close(l);
-		return wg_unix_fail(-ENOMEM, err, errlen, "out of memory");
-	}
 	*out = s;
 	return 0;
 }

@@ -82,16 +82,12 @@ struct wg_lsrv;
 struct wg_orch_server;
 
 struct wg_orch_server_config {
-	struct wg_lsrv *server;		/* serves the socket */
+	struct wg_lsrv *server;		/* serves the socket: wg_control_server() */
 	const char *ifname;		/* 1..15 chars, no '/' or whitespace */
 	const char *dir;		/* NULL: WG_ORCH_DIR */
-	struct wg_control *control;	/* must outlive the server */
-	/* The ranges and fixed addresses the control thread's pool was made
-	 * with (wg_control_conf): which families add-peer offers, and which
-	 * allowed IPs are pool addresses. Copied. */
-	const struct wg_ippool_prefix *pool_v4, *pool_v6;
-	const struct wg_ippool_addr *pool_fixed;
-	size_t n_pool_fixed;
+	/* Its address pool (wg_control_conf.pool_*) is the one add-peer
+	 * draws from. */
+	struct wg_control *control;
 	unsigned int max_connections;	/* 0: WG_ORCH_MAX_CONNECTIONS */
 	unsigned int idle_timeout_ms;	/* 0: WG_ORCH_IDLE_TIMEOUT_MS */
 };

@@ -40,7 +40,7 @@ void
 orch_bulk_start(struct orch_conn *c, const struct orch_req *r, int err,
 		const char *msg)
 {
-	const struct wg_device *dev = c->srv->ctl->dev;
+	const struct wg_device *dev = wg_control_device(c->srv->ctl);
 	struct orch_bulk *b = &c->bulk;
 	char m[ORCH_MSG_LEN];
 	const char *v;
@@ -152,7 +152,7 @@ bulk_check_duplicates(struct orch_bulk *b)
 static void
 bulk_check(struct orch_conn *c)
 {
-	const struct wg_device *dev = c->srv->ctl->dev;
+	const struct wg_device *dev = wg_control_device(c->srv->ctl);
 	const struct wg_noise_identity *id = wg_device_identity(dev);
 	struct orch_bulk *b = &c->bulk;
 	size_t i;

@@ -133,7 +133,8 @@ orch_arg_key(struct orch_conn *c, const struct orch_req *r, const char *name,
 static bool
 is_own_key(const struct wg_control *ctl, const uint8_t key[WG_KEY_LEN])
 {
-	const struct wg_noise_identity *id = wg_device_identity(ctl->dev);
+	const struct wg_noise_identity *id =
+		wg_device_identity(wg_control_device(ctl));
 
 	return id->has_identity && wg_key_equal(id->static_public, key);
 }
@@ -268,7 +269,7 @@ cmd_add_peer(struct orch_conn *c, const struct orch_req *r)
 		orch_fail(c, EINVAL, "public_key is the gateway's own key");
 		goto out;
 	}
-	if (wg_device_peer_lookup(ctl->dev, a.key) != NULL) {
+	if (wg_device_peer_lookup(wg_control_device(ctl), a.key) != NULL) {
 		orch_fail(c, EEXIST, "the peer exists");
 		goto out;
 	}

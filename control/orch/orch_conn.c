@@ -162,14 +162,6 @@ orch_close(struct wg_lsrv_conn *lc)
 	orch_bulk_free(&c->bulk);
 }
 
-static void
-orch_destroy(void *ctx)
-{
-	struct wg_orch_server *s = ctx;
-
-	free(s->fixed);
-}
-
 const struct wg_lsrv_proto orch_proto = {
 	.line_max = WG_ORCH_LINE_MAX,
 	.max_connections = WG_ORCH_MAX_CONNECTIONS,
@@ -181,5 +173,4 @@ const struct wg_lsrv_proto orch_proto = {
 	.mid_request = orch_mid_request,
 	.eof_line = true,	/* a last line without '\n' is a request */
 	.close = orch_close,
-	.destroy = orch_destroy,
 };

@@ -20,9 +20,10 @@ static const uint8_t orch_af[2] = { WG_AF_INET, WG_AF_INET6 };
 unsigned int
 orch_pool_families(const struct wg_orch_server *s)
 {
-	if (s->ctl->pool == NULL)
-		return 0;
-	return (s->has_range[0] ? ORCH_FAM4 : 0) | (s->has_range[1] ? ORCH_FAM6 : 0);
+	struct wg_ippool_prefix r;
+
+	return (wg_control_pool_range(s->ctl, WG_AF_INET, &r) ? ORCH_FAM4 : 0) |
+	       (wg_control_pool_range(s->ctl, WG_AF_INET6, &r) ? ORCH_FAM6 : 0);
 }
 
 int
@@ -36,8 +37,7 @@ orch_pool_alloc(struct wg_control *c, unsigned int fam,
 	for (i = 0; i < 2; i++) {
 		if (!(fam & (1u << i)))
 			continue;
-		rc = c->pool != NULL ? wg_ippool_alloc(c->pool, orch_af[i], &out[i]) :
-		     -EAFNOSUPPORT;
+		rc = wg_control_pool_alloc(c, orch_af[i], &out[i]);
 		if (rc != 0) {
 			out[i].family = WG_AF_NONE;
 			orch_pool_free(c, out);
@@ -55,41 +55,15 @@ orch_pool_free(struct wg_control *c, const struct wg_ippool_addr a[2])
 	unsigned int i;
 
 	for (i = 0; i < 2; i++)
-		if (a[i].family != WG_AF_NONE && c->pool != NULL)
-			wg_ippool_free(c->pool, &a[i]);
-}
-
-/* The first cidr bits of a and b agree. */
-static bool
-prefix_match(const uint8_t *a, const uint8_t *b, unsigned int cidr)
-{
-	unsigned int full = cidr / 8, rest = cidr % 8;
-	uint8_t mask = (uint8_t)(0xff00 >> rest);
-
-	if (memcmp(a, b, full) != 0)
-		return false;
-	return rest == 0 || ((a[full] ^ b[full]) & mask) == 0;
+		if (a[i].family != WG_AF_NONE)
+			wg_control_pool_free(c, &a[i]);
 }
 
 bool
 orch_is_pool_prefix(const struct wg_orch_server *s,
 		    const struct wg_uapi_allowed_ip *p)
 {
-	unsigned int i = p->family == WG_AF_INET ? 0 : 1;
-	unsigned int len = i == 0 ? 4 : 16;
-	struct wg_ippool_addr a = { .family = p->family };
-	size_t k;
-
-	if (p->cidr != len * 8 || !s->has_range[i] || s->ctl->pool == NULL ||
-	    !prefix_match(s->range[i].base.addr.v6, p->addr, s->range[i].cidr))
-		return false;
-	memcpy(a.addr.v6, p->addr, len);
-	for (k = 0; k < s->n_fixed; k++)
-		if (s->fixed[k].family == p->family &&
-		    memcmp(s->fixed[k].addr.v6, p->addr, len) == 0)
-			return false;
-	/* Network, broadcast and anycast addresses are never the pool's. */
-	return wg_ippool_in_use(s->ctl->pool, &a);
+	return wg_control_pool_holds(s->ctl, p);
 }
 
 void

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Internals of the orchestration socket, shared by control/orch*.c only:
+ * Internals of the orchestration socket, shared by control/orch/ only
+ * (a client of the control thread through control.h, nothing more):
  * orch.c (the socket, accept, timeouts), orch_conn.c (one connection's
  * bytes, lines and answers), orch_cmd.c (requests, add-peer, expiry),
  * orch_rotate.c, orch_bulk.c (bulk-add), orch_stats.c and orch_pool.c
@@ -13,7 +14,8 @@
 #include <stdint.h>
 
 #include "line_server.h"
-#include "control_priv.h"
+#include "control.h"
+#include "device.h"
 #include "ippool.h"
 #include "orch.h"
 
@@ -68,10 +70,6 @@ struct orch_conn {
 struct wg_orch_server {
 	struct wg_lsrv_listener *lsn;
 	struct wg_control *ctl;
-	bool has_range[2];		/* by family index: IPv4, IPv6 */
-	struct wg_ippool_prefix range[2];
-	struct wg_ippool_addr *fixed;
-	size_t n_fixed;
 	char ifname[16];
 };
 

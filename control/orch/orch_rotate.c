@@ -144,7 +144,7 @@ orch_cmd_rotate(struct orch_conn *c, const struct orch_req *r)
 
 	if (orch_arg_key(c, r, "public_key", key, true) != 0)
 		return;
-	p = wg_device_peer_lookup(ctl->dev, key);
+	p = wg_device_peer_lookup(wg_control_device(ctl), key);
 	if (p == NULL) {
 		orch_fail(c, ENOENT, "no such peer");
 		return;

@@ -71,24 +71,26 @@ static void
 json_pool(struct orch_conn *c)
 {
 	static const char *const fam[2] = { "ipv4", "ipv6" };
-	const struct wg_orch_server *s = c->srv;
+	static const uint8_t af[2] = { WG_AF_INET, WG_AF_INET6 };
+	const struct wg_control *ctl = c->srv->ctl;
 	struct wg_uapi_allowed_ip p = { 0 };
 	char text[ORCH_ADDR_STRLEN];
+	struct wg_ippool_prefix r;
 	unsigned int i;
 
 	orch_printf(c, ",\"pool\":{");
 	for (i = 0; i < 2; i++) {
 		orch_printf(c, "%s\"%s\":", i == 0 ? "" : ",", fam[i]);
-		if (!s->has_range[i] || s->ctl->pool == NULL) {
+		if (!wg_control_pool_range(ctl, af[i], &r)) {
 			orch_printf(c, "null,\"%s_in_use\":0", fam[i]);
 			continue;
 		}
-		p.family = s->range[i].base.family;
-		p.cidr = s->range[i].cidr;
-		memcpy(p.addr, s->range[i].base.addr.v6, sizeof(p.addr));
+		p.family = r.base.family;
+		p.cidr = r.cidr;
+		memcpy(p.addr, r.base.addr.v6, sizeof(p.addr));
 		orch_prefix_text(text, &p);
 		orch_printf(c, "\"%s\",\"%s_in_use\":%zu", text, fam[i],
-			    wg_ippool_count(s->ctl->pool, p.family));
+			    wg_control_pool_count(ctl, p.family));
 	}
 	orch_write(c, "}", 1);
 }
@@ -109,11 +111,9 @@ json_endpoint(struct orch_conn *c, const struct wg_endpoint *e)
 }
 
 static void
-json_peer(struct orch_conn *c, const struct wg_device_peer *p)
+json_peer(struct orch_conn *c, const struct wg_device_peer *p,
+	  const struct wg_control_peer_traffic *st)
 {
-	struct wg_control *ctl = c->srv->ctl;
-	struct wg_dp_peer_stats st = { .rx_bytes = p->rx_bytes,
-				       .tx_bytes = p->tx_bytes };
 	const struct wg_device_allowed_ip *a;
 	char b64[WG_KEY_B64_LEN + 1], text[ORCH_ADDR_STRLEN];
 
@@ -126,15 +126,11 @@ json_peer(struct orch_conn *c, const struct wg_device_peer *p)
 		orch_prefix_text(text, &a->prefix);
 		orch_printf(c, "%s\"%s\"", a == p->allowed_ips ? "" : ",", text);
 	}
-	/* Fresher than the model's copy, which the control loop refreshes
-	 * a slice at a time. */
-	if (ctl->peers[p->id].in_use)
-		wg_dp_peer_stats_get(ctl->dp, ctl->peers[p->id].dp_id, &st);
 	orch_printf(c, "],\"rx_bytes\":%llu,\"tx_bytes\":%llu,"
 		    "\"rx_packets\":%llu,\"tx_packets\":%llu,\"last_handshake\":",
-		    (unsigned long long)st.rx_bytes, (unsigned long long)st.tx_bytes,
-		    (unsigned long long)st.rx_packets,
-		    (unsigned long long)st.tx_packets);
+		    (unsigned long long)st->rx_bytes, (unsigned long long)st->tx_bytes,
+		    (unsigned long long)st->rx_packets,
+		    (unsigned long long)st->tx_packets);
 	if (p->last_handshake_sec == 0)
 		orch_write(c, "null", 4);
 	else
@@ -146,37 +142,36 @@ json_peer(struct orch_conn *c, const struct wg_device_peer *p)
 static bool
 stats_chunk(struct orch_conn *c)
 {
-	const struct wg_device *dev = c->srv->ctl->dev;
-	uint32_t max = wg_device_max_peers(dev), n = 0;
+	struct wg_control_peer_traffic st;
 	const struct wg_device_peer *p;
+	unsigned int n;
 
-	while (c->stats_next < max && n < ORCH_CHUNK) {
-		p = wg_device_peer_get(dev, c->stats_next++);
-		if (p != NULL) {
-			json_peer(c, p);
-			n++;
+	for (n = 0; n < ORCH_CHUNK; n++) {
+		p = wg_control_peer_next(c->srv->ctl, &c->stats_next, &st);
+		if (p == NULL) {
+			orch_write(c, "]}\n", 3);
+			return true;
 		}
+		json_peer(c, p, &st);
 	}
-	if (c->stats_next < max)
-		return false;
-	orch_write(c, "]}\n", 3);
-	return true;
+	return false;
 }
 
 void
 orch_stats_start(struct orch_conn *c)
 {
 	struct wg_control *ctl = c->srv->ctl;
+	const struct wg_device *dev = wg_control_device(ctl);
 	struct wg_control_stats cs;
 	struct wg_dp_stats ds;
 
 	wg_control_stats_get(ctl, &cs);
-	wg_dp_stats_get(ctl->dp, &ds);
+	wg_control_dp_stats(ctl, &ds);
 	orch_printf(c, "{\"ok\":true,\"interface\":");
 	orch_json_string(c, c->srv->ifname);
 	orch_printf(c, ",\"idle_expiry\":%u,\"peer_count\":%u,\"max_peers\":%u",
-		    wg_control_idle_expiry(ctl), wg_device_peer_count(ctl->dev),
-		    wg_device_max_peers(ctl->dev));
+		    wg_control_idle_expiry(ctl), wg_device_peer_count(dev),
+		    wg_device_max_peers(dev));
 	json_counters(c, "control", &cs, ctl_counters,
 		      sizeof(ctl_counters) / sizeof(ctl_counters[0]));
 	json_counters(c, "dataplane", &ds, dp_counters,

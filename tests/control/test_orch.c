@@ -349,6 +349,14 @@ Test(orch_json, parser_accepts_json_and_rejects_the_rest)
 /* ---- gateways and control threads ------------------------------------- */
 
 static struct wg_control *ca, *cb;
+/* Their orchestration sockets (closed by wg_control_destroy). */
+static struct wg_orch_server *oa, *ob;
+
+static struct wg_orch_server *
+orch_of(const struct wg_control *c)
+{
+	return c == ca ? oa : ob;
+}
 static char tmpdir[64];
 
 static const struct wg_ippool_prefix pool4_wide = {
@@ -426,25 +434,22 @@ static const struct pool_shape wide = { &pool4_wide, &pool6_wide, NULL, 0 };
 /* A control thread for g with the pool, its orchestration socket in
  * tmpdir (served by wg_control_poll like the daemon's). */
 static struct wg_control *
-control_for(struct h_gw *g, uint32_t max_peers, const struct pool_shape *ps)
+control_for(struct h_gw *g, uint32_t max_peers, const struct pool_shape *ps,
+	    struct wg_orch_server **o)
 {
 	struct wg_control_conf cc = {
 		.dp = g->dp, .ifname = g->name, .max_peers = max_peers,
 		.idle_expiry_s = 180, .pool_v4 = ps->v4, .pool_v6 = ps->v6,
 		.pool_fixed = ps->fixed, .n_pool_fixed = ps->n_fixed,
 	};
-	struct wg_orch_server_config oc = {
-		.ifname = g->name, .dir = tmpdir, .pool_v4 = ps->v4,
-		.pool_v6 = ps->v6, .pool_fixed = ps->fixed,
-		.n_pool_fixed = ps->n_fixed,
-	};
+	struct wg_orch_server_config oc = { .ifname = g->name, .dir = tmpdir };
 	struct wg_control *c;
 	char err[256];
 
 	cr_assert_eq(wg_control_create(&c, &cc), 0);
 	oc.control = c;
-	oc.server = c->lsrv;
-	cr_assert_eq(wg_orch_server_open(&c->orch, &oc, err, sizeof(err)), 0,
+	oc.server = wg_control_server(c);
+	cr_assert_eq(wg_orch_server_open(o, &oc, err, sizeof(err)), 0,
 		     "%s", err);
 	return c;
 }
@@ -479,6 +484,7 @@ teardown(void)
 	wg_control_destroy(ca);
 	wg_control_destroy(cb);
 	ca = cb = NULL;
+	oa = ob = NULL;
 	h_teardown();
 	tmp_clean();
 }
@@ -495,8 +501,8 @@ pair_start(const struct pool_shape *ps)
 	h_gw_join(&h_a, &h_b);
 	h_gw_start(&h_a);
 	h_gw_start(&h_b);
-	ca = control_for(&h_a, 64, ps);
-	cb = control_for(&h_b, 64, ps);
+	ca = control_for(&h_a, 64, ps, &oa);
+	cb = control_for(&h_b, 64, ps, &ob);
 	configure(ca, &h_a, &h_b, false);
 	configure(cb, &h_b, &h_a, true);
 }
@@ -549,7 +555,7 @@ client_open(struct wg_control *c)
 	struct client k = { .c = c };
 
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s",
-		 wg_orch_server_path(c->orch));
+		 wg_orch_server_path(orch_of(c)));
 	k.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	cr_assert_geq(k.fd, 0);
 	cr_assert_eq(connect(k.fd, (struct sockaddr *)&addr, sizeof(addr)), 0,
@@ -683,22 +689,12 @@ host_prefix(const char *text)
 	return p;
 }
 
-static struct wg_ippool_addr
-pool_addr(const char *text)
-{
-	struct wg_uapi_allowed_ip p = host_prefix(text);
-	struct wg_ippool_addr a = { .family = p.family };
-
-	memcpy(a.addr.v6, p.addr, 16);
-	return a;
-}
-
 static bool
 in_use(const struct wg_control *c, const char *text)
 {
-	struct wg_ippool_addr a = pool_addr(text);
+	struct wg_uapi_allowed_ip p = host_prefix(text);
 
-	return wg_ippool_in_use(c->pool, &a);
+	return wg_control_pool_holds(c, &p);
 }
 
 static bool
@@ -743,7 +739,7 @@ dp_route(struct h_gw *g, const char *text)
 static size_t
 pool_count(const struct wg_control *c, uint8_t family)
 {
-	return wg_ippool_count(c->pool, family);
+	return wg_control_pool_count(c, family);
 }
 
 static char *
@@ -897,9 +893,9 @@ H_TEST(orch, add_peer_options_family_psk_and_keepalive)
 	cr_assert_arr_eq(p->preshared_key, psk, WG_KEY_LEN);
 	cr_assert_eq(p->persistent_keepalive, 25);
 	cr_assert_eq(p->n_allowed_ips, 2);
-	cr_assert_eq(wg_orch_server_connections(ca->orch), 1);
-	cr_assert(!wg_lsrv_holds(ca->lsrv, psk_b64, 16), "a buffer kept it");
-	cr_assert(!wg_lsrv_holds(ca->lsrv, psk, 16));
+	cr_assert_eq(wg_orch_server_connections(oa), 1);
+	cr_assert(!wg_lsrv_holds(wg_control_server(ca), psk_b64, 16), "a buffer kept it");
+	cr_assert(!wg_lsrv_holds(wg_control_server(ca), psk, 16));
 	client_close(&k);
 }
 
@@ -1110,9 +1106,9 @@ H_TEST(orch, pipelined_requests_answered_in_order_and_eof)
 	cr_assert_eq(send(k.fd, line, strlen(line), MSG_NOSIGNAL), (ssize_t)strlen(line));
 	free(line);
 	shutdown(k.fd, SHUT_WR);
-	for (i = 0; i < 1000 && wg_orch_server_connections(ca->orch) > 0; i++)
+	for (i = 0; i < 1000 && wg_orch_server_connections(oa) > 0; i++)
 		wg_control_poll(ca, 1);
-	cr_assert_eq(wg_orch_server_connections(ca->orch), 0, "not closed");
+	cr_assert_eq(wg_orch_server_connections(oa), 0, "not closed");
 	client_recv(&k);
 	cr_assert_eq(k.in.len, 0, "answered a cut bulk-add");
 	cr_assert_eq(wg_device_peer_count(wg_control_device(ca)), 0);
@@ -1540,7 +1536,7 @@ big_start(uint32_t max_peers)
 {
 	h_gw_init(&h_a, "obA", 1, 1);
 	big_gw_start(&h_a, max_peers + 16);
-	ca = control_for(&h_a, max_peers, &wide);
+	ca = control_for(&h_a, max_peers, &wide, &oa);
 	configure(ca, &h_a, &h_a, false);
 }
 
@@ -1758,7 +1754,7 @@ H_TEST(orch, wgedgectl_sends_prints_and_exits_by_ok)
 	struct jv *v;
 
 	pair_start(&wide);
-	snprintf(sock, sizeof(sock), "%s", wg_orch_server_path(ca->orch));
+	snprintf(sock, sizeof(sock), "%s", wg_orch_server_path(oa));
 	cr_assert_eq(run_cli(ca, &out, NULL, "-s", sock, "orA", "expiry",
 			     "seconds=42", NULL), 0);
 	cr_assert_str_eq(out, "{\"ok\":true,\"idle_expiry\":42}\n");
@@ -1793,7 +1789,7 @@ H_TEST(orch, wgedgectl_streams_key_files_and_reads_psk_files)
 	struct jv *v;
 
 	pair_start(&wide);
-	snprintf(sock, sizeof(sock), "%s", wg_orch_server_path(ca->orch));
+	snprintf(sock, sizeof(sock), "%s", wg_orch_server_path(oa));
 	/* bulk-add FILE: bare keys, key= lines, comments and blanks. */
 	keys = fill_key("# three peers\n%K\n\n", key_b64(1));
 	snprintf(text, sizeof(text), "%s  public_key=%s  \r\n%s\n", keys, key_b64(2),
@@ -1834,7 +1830,8 @@ H_TEST(orch, serve_socket_makes_a_0600_socket_served_by_the_control_loop)
 {
 	struct wg_control_conf cc = { .max_peers = 16, .serve_socket = true,
 				      .pool_v4 = &pool4_wide };
-	char ifname[16], path[128];
+	struct wg_orch_server_config oc = { 0 };
+	char ifname[16], path[128], err[256];
 	struct client k;
 	struct stat st;
 	struct jv *v;
@@ -1848,6 +1845,12 @@ H_TEST(orch, serve_socket_makes_a_0600_socket_served_by_the_control_loop)
 	cc.dp = h_a.dp;
 	cc.ifname = ifname;
 	cr_assert_eq(wg_control_create(&ca, &cc), 0);
+	/* As the daemon does: orchestration listens on the control
+	 * thread's server. */
+	oc.server = wg_control_server(ca);
+	oc.control = ca;
+	oc.ifname = ifname;
+	cr_assert_eq(wg_orch_server_open(&oa, &oc, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(stat(path, &st), 0);
 	cr_assert(S_ISSOCK(st.st_mode));
 	cr_assert_eq(st.st_mode & 0777, 0600);
@@ -1861,6 +1864,7 @@ H_TEST(orch, serve_socket_makes_a_0600_socket_served_by_the_control_loop)
 	client_close(&k);
 	wg_control_destroy(ca);
 	ca = NULL;
+	oa = NULL;
 	cr_assert_neq(stat(path, &st), 0, "socket file left behind");
 }
 
