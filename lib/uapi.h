@@ -41,8 +41,10 @@
 #include "keys.h"
 
 enum {
-	/* Longest line accepted, without its '\n'. A valid line is < 200. */
-	WG_UAPI_LINE_MAX = 4096
+	/* Longest line accepted, without its '\n': wireguard-go's, whose
+	 * line scanner holds a line and its '\n' in 64 KiB. A valid line is
+	 * < 200 bytes; a longer one is merely invalid (-EINVAL). */
+	WG_UAPI_LINE_MAX = 65535
 };
 
 enum wg_uapi_op {

@@ -218,10 +218,10 @@ accept_all(struct wg_lsrv_listener *l)
 			     SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
-		if (l->n_conns >= l->max_conns) {
-			close(fd);
-			continue;
-		}
+		/* At the cap the longest idle connection makes room: refusing
+		 * the new one would let idle clients lock out `wg show`. */
+		if (l->n_conns >= l->max_conns && l->head != NULL)
+			lsrv_conn_close(l->head);
 		lsrv_conn_accept(l, fd);
 	}
 }

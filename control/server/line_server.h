@@ -7,6 +7,11 @@
  * back-pressure, connection caps and idle deadlines. A protocol says what
  * a line means (struct wg_lsrv_proto); everything else is here.
  *
+ * Caps: a listener holds at most max_connections; at the cap, a new
+ * connection closes the one idle longest (clients that hold connections
+ * open and silent cannot lock others out, as they did when the new one was
+ * refused).
+ *
  * Back-pressure: a connection's input is consumed only while no answer of
  * it waits to go out, except inside a request that answers only at its end
  * (the protocol's mid_request): a client that pipelines requests without

@@ -6,10 +6,12 @@
  *
  * Claiming replaces a socket file nobody listens on (a crashed instance's)
  * and refuses one somebody does (another instance owns the interface), or a
- * file that is not a socket. The file is born 0600 (umask 0177 around
- * bind(): other threads creating files at that instant would see it), in a
- * directory created 0755 if missing. Closing removes the file only if it is
- * still the one we bound (a successor may have replaced it).
+ * file that is not a socket. The file is born 0600 without the process's
+ * umask being touched (it is bound in a private directory, then linked to
+ * its name), in a directory created 0755 if missing; a directory that is
+ * not ours, or that group or others may write to, is refused (-EPERM).
+ * Closing removes the file only if it is still the one we bound (a
+ * successor may have replaced it).
  */
 #ifndef WG_UNIX_LISTEN_H
 #define WG_UNIX_LISTEN_H

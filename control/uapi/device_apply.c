@@ -30,7 +30,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "device_priv.h"
+
+enum {
+	LISTEN_PORT_DYNAMIC_MIN = 49152	/* RFC 6335 dynamic ports: 49152..65535 */
+};
 
 /* What the simulation knows of a key the set names. */
 enum sim_state {
@@ -482,19 +488,35 @@ commit_identity(struct wg_device *dev, struct apply_plan *plan)
 	EMIT(dev, identity_changed, &dev->identity);
 }
 
+/*
+ * listen_port=0 asks for a free port, and get then reports the one chosen
+ * (wireguard-go binds port 0 and reports what the kernel gave). The
+ * dataplane owns every UDP port of its outer address (no kernel stack
+ * shares it), so any port is free: one is drawn at random from the
+ * dynamic range (RFC 6335), as a kernel would.
+ */
+static uint16_t
+pick_listen_port(void)
+{
+	return (uint16_t)(LISTEN_PORT_DYNAMIC_MIN +
+			  randombytes_uniform(65536 - LISTEN_PORT_DYNAMIC_MIN));
+}
+
 static void
 commit_device(struct wg_device *dev, struct apply_plan *plan,
 	      const struct wg_uapi_set *set)
 {
-	uint16_t old_port = dev->listen_port;
+	uint16_t old_port = dev->listen_port, port;
 	uint32_t old_mark = dev->fwmark, id;
 
 	if (plan->key_changes)
 		commit_identity(dev, plan);
-	if ((set->flags & WG_UAPI_DEVICE_HAS_LISTEN_PORT) &&
-	    set->listen_port != old_port) {
-		dev->listen_port = set->listen_port;
-		EMIT(dev, listen_port_changed, old_port, set->listen_port);
+	if (set->flags & WG_UAPI_DEVICE_HAS_LISTEN_PORT) {
+		port = set->listen_port != 0 ? set->listen_port : pick_listen_port();
+		if (port != old_port) {
+			dev->listen_port = port;
+			EMIT(dev, listen_port_changed, old_port, port);
+		}
 	}
 	if ((set->flags & WG_UAPI_DEVICE_HAS_FWMARK) && set->fwmark != old_mark) {
 		dev->fwmark = set->fwmark;

@@ -31,6 +31,7 @@ enum uapi_state {
 struct uapi_conn {
 	enum uapi_state state;
 	struct wg_uapi_set set;
+	size_t set_bytes;		/* of the set being read */
 	/* A get being streamed. */
 	bool get_active;
 	struct wg_device_view_iter get_it;
@@ -40,6 +41,7 @@ struct uapi_conn {
 struct wg_uapi_server {
 	struct wg_lsrv_listener *lsn;
 	struct wg_device *dev;
+	size_t max_set_bytes;
 };
 
 /* What wg_uapi_get_write() ends a successful answer with. */
@@ -140,6 +142,7 @@ op_line(struct wg_lsrv_conn *c, struct uapi_conn *u, const char *line,
 		wg_lsrv_want_byte(c);
 	} else if (op == WG_UAPI_OP_SET) {
 		wg_uapi_set_init(&u->set);
+		u->set_bytes = 0;
 		u->state = UAPI_SET;
 	} else {
 		/* wireguard-go closes without an answer. */
@@ -154,14 +157,20 @@ set_line(struct wg_lsrv_conn *c, struct uapi_conn *u, const char *line,
 	struct wg_uapi_server *s = wg_lsrv_conn_ctx(c);
 	int ret;
 
+	u->set_bytes += len + 1;
 	if (overlong)
 		ret = -EIO;
+	else if (u->set_bytes > s->max_set_bytes)
+		ret = -EMSGSIZE;
 	else
 		ret = wg_uapi_set_feed_line(&u->set, line, len);
 	if (ret == 0)
 		return;
 	if (ret == WG_UAPI_SET_DONE) {
 		ret = wg_device_apply(s->dev, &u->set);
+		/* wireguard-go answers "too many peers" with IpcErrorInvalid. */
+		if (ret == -ENOSPC)
+			ret = -EINVAL;
 		u->state = UAPI_OP;
 	} else {
 		u->state = UAPI_DRAIN;
@@ -252,6 +261,9 @@ wg_uapi_server_open(struct wg_uapi_server **out,
 	*out = wg_lsrv_listener_ctx(l);
 	(*out)->lsn = l;
 	(*out)->dev = cfg->device;
+	(*out)->max_set_bytes = cfg->max_set_bytes != 0 ? cfg->max_set_bytes :
+		WG_UAPI_SERVER_SET_BYTES_BASE + WG_UAPI_SERVER_SET_BYTES_PER_PEER *
+		wg_device_max_peers(cfg->device);
 	return 0;
 }
 

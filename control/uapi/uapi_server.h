@@ -23,9 +23,16 @@
  *    request would get EPIPE instead of the errno);
  *  - a get is streamed in chunks of peers as the socket drains, so memory
  *    does not grow with the peer count; a set applied by another
- *    connection meanwhile may or may not show in it (as a netlink dump).
- * Lines are bounded by WG_UAPI_LINE_MAX (a longer one fails the set with
- * -EIO); the input, line and output buffers, which carry keys, are wiped.
+ *    connection meanwhile may or may not show in it (as a netlink dump);
+ *  - a set is bounded in size (max_set_bytes below: errno=-EMSGSIZE);
+ *  - connections are capped (max_connections), an operation line too
+ *    (WG_UAPI_LINE_MAX, where wireguard-go reads it unbounded), and idle
+ *    ones closed after idle_timeout_ms; at the cap, the longest idle
+ *    connection is closed to make room.
+ * As wireguard-go: lines up to WG_UAPI_LINE_MAX (64 KiB; a longer one
+ * fails the set with -EIO); too many peers is -EINVAL; listen_port=0
+ * picks a free port, which get reports. The input, line and output
+ * buffers, which carry keys, are wiped.
  */
 #ifndef WG_UAPI_SERVER_H
 #define WG_UAPI_SERVER_H
@@ -43,6 +50,18 @@ enum {
 	WG_UAPI_SERVER_IDLE_TIMEOUT_MS = 10000
 };
 
+/*
+ * The largest set request (its lines and their '\n's, up to its empty
+ * line), by default: 16 MiB plus 1 KiB per peer the device can hold. A
+ * `wg setconf` line of a peer is under 100 bytes (a public key is 76), so
+ * max_peers peers with a few allowed IPs each fit, and the parsed set,
+ * about 1.5 to 3 times its text, stays bounded by the device's size. A
+ * bigger set is refused with errno=-EMSGSIZE (wireguard-go has no bound
+ * but its line length) and the rest of it is read and dropped.
+ */
+#define WG_UAPI_SERVER_SET_BYTES_BASE ((size_t)16 << 20)
+#define WG_UAPI_SERVER_SET_BYTES_PER_PEER ((size_t)1024)
+
 struct wg_uapi_server;
 
 struct wg_uapi_server_config {
@@ -52,6 +71,7 @@ struct wg_uapi_server_config {
 	struct wg_device *device;
 	unsigned int max_connections;	/* 0: WG_UAPI_SERVER_MAX_CONNECTIONS */
 	unsigned int idle_timeout_ms;	/* 0: WG_UAPI_SERVER_IDLE_TIMEOUT_MS */
+	size_t max_set_bytes;		/* 0: the default above */
 };
 
 /*

@@ -406,7 +406,6 @@ static const struct key_case key_cases[] = {
 	{ "private_key zero removes it", "private_key=" PRIV "\n\n",
 	  "private_key=" ZERO "\n\n", END },
 	{ "listen_port", NULL, "listen_port=51820\n\n", "listen_port=51820\n" END },
-	{ "listen_port 0", "listen_port=51820\n\n", "listen_port=0\n\n", END },
 	{ "fwmark", NULL, "fwmark=4294967295\n\n", "fwmark=4294967295\n" END },
 	{ "fwmark 0 is off", "fwmark=7\n\n", "fwmark=0\n\n", END },
 	{ "a bare peer", NULL, "public_key=" K1 "\n\n",
@@ -520,6 +519,31 @@ Test(device, every_key_and_flag)
 		wg_device_destroy(d);
 		reset_observer();
 	}
+}
+
+/* listen_port=0 asks for a free port: one of the dynamic range is chosen,
+ * get reports it and the observer (the dataplane) hears it, as wireguard-go
+ * binds port 0 and reports the kernel's choice. */
+Test(device, listen_port_zero_picks_a_dynamic_port)
+{
+	struct wg_device *d = new_device(0);
+	char want[64], *got;
+	uint16_t port;
+
+	cr_assert_eq(apply_text(d, "listen_port=51820\n\n"), 0);
+	cr_assert_eq(apply_text(d, "listen_port=0\n\n"), 0);
+	port = wg_device_listen_port(d);
+	cr_assert(port >= 49152, "port %u", port);
+	snprintf(want, sizeof(want), "listen_port=%u\nerrno=0\n\n", port);
+	got = device_get_text(d);
+	cr_assert_str_eq(got, want);
+	free(got);
+	if (port != 51820) {
+		snprintf(want, sizeof(want), "port 51820->%u\n", port);
+		cr_assert_not_null(strstr(events.p, want), "%s", events.p);
+	}
+	wg_device_destroy(d);
+	reset_observer();
 }
 
 /* ---- own key ------------------------------------------------------------ */

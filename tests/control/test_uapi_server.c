@@ -78,6 +78,9 @@ skip_without_socket_dir(void)
 		cr_skip_test("no write access to " WG_UAPI_SERVER_DIR);
 }
 
+/* max_set_bytes for the next srv_open() (0: the default). */
+static size_t next_set_cap;
+
 static int
 srv_open(struct srv *t, char suffix, uint32_t max_peers, unsigned int max_conns,
 	 unsigned int idle_ms)
@@ -98,6 +101,8 @@ srv_open(struct srv *t, char suffix, uint32_t max_peers, unsigned int max_conns,
 	cfg.device = t->dev;
 	cfg.max_connections = max_conns;
 	cfg.idle_timeout_ms = idle_ms;
+	cfg.max_set_bytes = next_set_cap;
+	next_set_cap = 0;
 	ret = wg_uapi_server_open(&t->s, &cfg, err, sizeof(err));
 	if (ret != 0) {
 		cr_assert_neq(err[0], '\0', "no reason given");
@@ -592,7 +597,8 @@ Test(wg, an_error_reaches_wg_and_changes_nothing)
 	snprintf(cmd + n, sizeof(cmd) - (size_t)n, " 2>&1");
 	st = run(&out, cmd, t.ifname);
 	cr_assert_neq(st, 0);
-	cr_assert_not_null(strstr(out, "No space left on device"), "%s", out);
+	/* wireguard-go answers "too many peers" with EINVAL. */
+	cr_assert_not_null(strstr(out, "Invalid argument"), "%s", out);
 	free(out);
 	out = wg_out(WG "show %s dump", t.ifname);
 	cr_assert_str_eq(out, "(none)\t(none)\t0\toff\n");
@@ -843,11 +849,11 @@ Test(raw, garbage_operation_closes_without_an_answer)
 		assert_closed(fd);
 		close(fd);
 	}
-	/* An endless operation line is cut off too. */
+	/* An endless operation line is cut off too, past the line limit. */
 	fd = client(&t);
 	memset(junk, 'x', sizeof(junk));
 	/* The server may hang up before all of it is sent: EPIPE is fine. */
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < WG_UAPI_LINE_MAX / sizeof(junk) + 2; i++)
 		(void)!send(fd, junk, sizeof(junk), MSG_NOSIGNAL);
 	for (i = 0; i < 100; i++) {
 		char c;
@@ -951,7 +957,8 @@ Test(raw, peer_limit_through_the_socket)
 		send_str(fd, "\n");
 	}
 	send_str(fd, "\n");
-	assert_answer(fd, "errno=-28\n\n");
+	/* wireguard-go: "too many peers" is IpcErrorInvalid. */
+	assert_answer(fd, "errno=-22\n\n");
 	send_str(fd, "get=1\n\n");
 	assert_answer(fd, "errno=0\n\n");
 	close(fd);
@@ -1036,16 +1043,13 @@ Test(raw, connection_limit_idle_timeout_and_no_fd_left)
 {
 	enum { MAX = 4 };
 	static struct srv t;
-	int fds[MAX], extra, fd, base, i;
+	int fds[MAX], fd, base, i;
 
 	base = count_fds();
 	srv_start_opts(&t, 'q', 0, MAX, 300);
 	for (i = 0; i < MAX; i++)
 		fds[i] = client(&t);
 	wait_connections(&t, MAX);
-	extra = client(&t);
-	assert_closed(extra);
-	close(extra);
 	for (i = 0; i < MAX; i++) {
 		send_str(fds[i], "get=1\n\n");
 		assert_answer(fds[i], "errno=0\n\n");
@@ -1065,6 +1069,186 @@ Test(raw, connection_limit_idle_timeout_and_no_fd_left)
 	wait_connections(&t, 0);
 	srv_finish(&t);
 	cr_assert_eq(count_fds(), base, "file descriptors left open");
+}
+
+/* At the cap, a new connection closes the one idle longest instead of
+ * being refused. */
+Test(raw, at_the_cap_the_longest_idle_connection_makes_room)
+{
+	enum { MAX = 4 };
+	static struct srv t;
+	int fds[MAX], extra, i;
+
+	srv_start_opts(&t, 'E', 0, MAX, 0);
+	for (i = 0; i < MAX; i++)
+		fds[i] = client(&t);
+	wait_connections(&t, MAX);
+	/* fds[0] stays silent; the others were active since. */
+	for (i = 1; i < MAX; i++) {
+		send_str(fds[i], "get=1\n\n");
+		assert_answer(fds[i], "errno=0\n\n");
+	}
+	extra = client(&t);
+	send_str(extra, "get=1\n\n");
+	assert_answer(extra, "errno=0\n\n");
+	assert_closed(fds[0]);
+	for (i = 1; i < MAX; i++) {
+		send_str(fds[i], "get=1\n\n");
+		assert_answer(fds[i], "errno=0\n\n");
+	}
+	wait_connections(&t, MAX);
+	for (i = 0; i < MAX; i++)
+		close(fds[i]);
+	close(extra);
+	srv_finish(&t);
+}
+
+/* Idle clients holding every connection used to make wg(8) fail
+ * ("Protocol error") until they timed out. */
+Test(wg, show_works_while_idle_clients_hold_every_connection)
+{
+	static struct srv t;
+	int fds[WG_UAPI_SERVER_MAX_CONNECTIONS], i;
+	char *out;
+
+	srv_start(&t, 'F');
+	for (i = 0; i < WG_UAPI_SERVER_MAX_CONNECTIONS; i++)
+		fds[i] = client(&t);
+	wait_connections(&t, WG_UAPI_SERVER_MAX_CONNECTIONS);
+	cr_assert_eq(run(&out, WG "show %s 2>&1", t.ifname), 0, "wg show: %s", out);
+	free(out);
+	for (i = 0; i < WG_UAPI_SERVER_MAX_CONNECTIONS; i++)
+		close(fds[i]);
+	srv_finish(&t);
+}
+
+/* A set of its peer's allowed IPs, about bytes long (without "set=1"). */
+static char *
+allowed_ips_set(size_t bytes)
+{
+	struct sbuf sb = { 0 };
+	char hex[WG_KEY_HEX_LEN + 1];
+	uint32_t i;
+
+	sb_printf(&sb, "set=1\npublic_key=%s\n", test_key_hex(hex, 1));
+	for (i = 0; sb.len < bytes; i++)
+		sb_printf(&sb, "allowed_ip=10.%u.%u.%u/32\n", (i >> 16) & 255,
+			  (i >> 8) & 255, i & 255);
+	sb_printf(&sb, "\n");
+	return sb_take(&sb);
+}
+
+/* A set bigger than max_set_bytes is refused whole (EMSGSIZE), its rest
+ * is dropped, and the connection goes on; one within it applies. */
+Test(raw, a_set_over_the_size_cap_is_refused_and_drained)
+{
+	enum { CAP = 64 * 1024 };
+	static struct srv t;
+	char *small, *big, *before, *after;
+	int fd;
+
+	next_set_cap = CAP;
+	srv_start_opts(&t, 'G', 0, 0, 0);
+	fd = client(&t);
+	before = device_text_paused(&t);
+	big = allowed_ips_set(16 * CAP);
+	send_str(fd, big);
+	assert_answer(fd, "errno=-90\n\n");
+	after = device_text_paused(&t);
+	cr_assert_str_eq(after, before, "a refused set changed the device");
+	send_str(fd, "get=1\n\n");
+	free(read_answer(fd));
+	small = allowed_ips_set(CAP - 64);
+	cr_assert_leq(strlen(small) - 6, (size_t)CAP);
+	send_str(fd, small);
+	assert_answer(fd, "errno=0\n\n");
+	close(fd);
+	free(small);
+	free(big);
+	free(before);
+	free(after);
+	srv_finish(&t);
+}
+
+/* The default cap grows with the device: max_peers x 1 KiB + 16 MiB. A
+ * 1,000-peer device takes a 16 MiB set and refuses a 17.5 MiB one. */
+Test(raw, the_default_set_cap_follows_max_peers)
+{
+	static struct srv t;
+	char *set;
+	int fd;
+
+	srv_start_opts(&t, 'H', 1000, 0, 0);
+	fd = client(&t);
+	set = allowed_ips_set(WG_UAPI_SERVER_SET_BYTES_BASE +
+			      WG_UAPI_SERVER_SET_BYTES_PER_PEER * 1000 + 1024);
+	send_str(fd, set);
+	assert_answer(fd, "errno=-90\n\n");
+	free(set);
+	set = allowed_ips_set(WG_UAPI_SERVER_SET_BYTES_BASE);
+	send_str(fd, set);
+	assert_answer(fd, "errno=0\n\n");
+	free(set);
+	close(fd);
+	srv_finish(&t);
+}
+
+/* wireguard-go's line limit is 64 KiB: a 60,000-byte line is merely
+ * invalid, one past 65,535 bytes is an I/O error. */
+Test(raw, lines_up_to_64_kib_are_read)
+{
+	static struct srv t;
+	struct sbuf sb = { 0 };
+	char *req;
+	int fd;
+
+	srv_start_opts(&t, 'I', 0, 0, 0);
+	fd = client(&t);
+	sb_printf(&sb, "set=1\nlisten_port=");
+	while (sb.len < 60000)
+		sb_printf(&sb, "1");
+	sb_printf(&sb, "\n\n");
+	req = sb_take(&sb);
+	send_str(fd, req);
+	assert_answer(fd, "errno=-22\n\n");
+	free(req);
+	sb_printf(&sb, "set=1\nlisten_port=");
+	while (sb.len < 70000)
+		sb_printf(&sb, "1");
+	sb_printf(&sb, "\n\n");
+	req = sb_take(&sb);
+	send_str(fd, req);
+	assert_answer(fd, "errno=-5\n\n");
+	free(req);
+	close(fd);
+	srv_finish(&t);
+}
+
+/* listen_port=0 picks a free port, which get reports (wireguard-go binds
+ * port 0); before, get left the port out while the old one stayed. */
+Test(raw, listen_port_zero_picks_a_port_and_reports_it)
+{
+	static struct srv t;
+	unsigned int port = 0;
+	char *ans, *p;
+	int fd;
+
+	srv_start_opts(&t, 'J', 0, 0, 0);
+	fd = client(&t);
+	send_str(fd, "set=1\nlisten_port=51820\n\n");
+	assert_answer(fd, "errno=0\n\n");
+	send_str(fd, "set=1\nlisten_port=0\n\n");
+	assert_answer(fd, "errno=0\n\n");
+	send_str(fd, "get=1\n\n");
+	ans = read_answer(fd);
+	p = strstr(ans, "listen_port=");
+	cr_assert_not_null(p, "get reports no port: %s", ans);
+	cr_assert_eq(sscanf(p, "listen_port=%u\n", &port), 1);
+	cr_assert(port >= 49152 && port <= 65535, "port %u", port);
+	cr_assert_eq(wg_device_listen_port(t.dev), port);
+	free(ans);
+	close(fd);
+	srv_finish(&t);
 }
 
 /* ---- the socket file ---------------------------------------------------- */
@@ -1182,4 +1366,121 @@ Test(sockfile, invalid_interface_names_are_refused)
 	}
 	wg_lsrv_destroy(cfg.server);
 	wg_device_destroy(d);
+}
+
+/* ---- the socket's directory and the umask ------------------------------- */
+
+/*
+ * Every umask() call of the code under test comes here (the test is linked
+ * with -Wl,--wrap=umask): the umask is the whole process's, DPDK's threads
+ * included, so opening a socket must never change it.
+ */
+static atomic_uint umask_calls;
+mode_t __real_umask(mode_t mask);
+mode_t __wrap_umask(mode_t mask);
+
+mode_t
+__wrap_umask(mode_t mask)
+{
+	atomic_fetch_add(&umask_calls, 1);
+	return __real_umask(mask);
+}
+
+/* Opens a server on the socket <dir>/wgt<pid>.sock: 0, or its error. */
+static int
+open_in(const char *dir, struct wg_lsrv **lsrv, struct wg_device **dev,
+	struct wg_uapi_server **s, char *err, size_t errlen)
+{
+	struct wg_device_config dcfg = { 0 };
+	struct wg_uapi_server_config cfg = { 0 };
+	char ifname[16];
+
+	snprintf(ifname, sizeof(ifname), "wgt%d", (int)getpid());
+	cr_assert_eq(wg_device_create(dev, &dcfg), 0);
+	cr_assert_eq(wg_lsrv_create(lsrv), 0);
+	cfg.server = *lsrv;
+	cfg.device = *dev;
+	cfg.ifname = ifname;
+	cfg.dir = dir;
+	return wg_uapi_server_open(s, &cfg, err, errlen);
+}
+
+static void
+close_in(struct wg_lsrv *lsrv, struct wg_device *dev)
+{
+	wg_lsrv_destroy(lsrv);
+	wg_device_destroy(dev);
+}
+
+static unsigned int
+dir_entries(const char *dir)
+{
+	struct dirent *e;
+	unsigned int n = 0;
+	DIR *d = opendir(dir);
+
+	cr_assert_not_null(d);
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+Test(sockfile, the_process_umask_is_never_touched)
+{
+	char dir[] = "/tmp/wgtumask.XXXXXX", err[256];
+	struct wg_uapi_server *s;
+	struct wg_device *dev;
+	struct wg_lsrv *lsrv;
+	struct stat st;
+	mode_t old;
+
+	cr_assert_not_null(mkdtemp(dir));
+	/* A permissive umask: the socket must be 0600 all the same. */
+	old = __real_umask(0);
+	atomic_store(&umask_calls, 0);
+	cr_assert_eq(open_in(dir, &lsrv, &dev, &s, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(atomic_load(&umask_calls), 0, "umask() called %u times",
+		     atomic_load(&umask_calls));
+	__real_umask(old);
+	cr_assert_eq(stat(wg_uapi_server_path(s), &st), 0);
+	cr_assert(S_ISSOCK(st.st_mode));
+	cr_assert_eq(st.st_mode & 07777, 0600, "mode %o", st.st_mode & 07777);
+	cr_assert_eq(dir_entries(dir), 1, "something besides the socket was left");
+	close_in(lsrv, dev);
+	cr_assert_eq(dir_entries(dir), 0);
+	rmdir(dir);
+}
+
+/* Another user could swap the socket in a directory it owns or may write
+ * to: such a directory is refused with a reason. */
+Test(sockfile, a_directory_not_ours_or_open_to_others_is_refused)
+{
+	char dir[] = "/tmp/wgtdir.XXXXXX", err[256];
+	struct wg_uapi_server *s;
+	struct wg_device *dev;
+	struct wg_lsrv *lsrv;
+
+	cr_assert_not_null(mkdtemp(dir));
+	cr_assert_eq(chmod(dir, 0777), 0);
+	cr_assert_eq(open_in(dir, &lsrv, &dev, &s, err, sizeof(err)), -EPERM);
+	cr_assert_not_null(strstr(err, "writable by group or others"), "%s", err);
+	close_in(lsrv, dev);
+	cr_assert_eq(chmod(dir, 0775), 0);
+	cr_assert_eq(open_in(dir, &lsrv, &dev, &s, err, sizeof(err)), -EPERM);
+	close_in(lsrv, dev);
+	cr_assert_eq(dir_entries(dir), 0, "a refused directory was written to");
+	if (geteuid() == 0) {
+		cr_assert_eq(chmod(dir, 0755), 0);
+		cr_assert_eq(chown(dir, 65534, 65534), 0);
+		cr_assert_eq(open_in(dir, &lsrv, &dev, &s, err, sizeof(err)), -EPERM);
+		cr_assert_not_null(strstr(err, "owned by uid 65534"), "%s", err);
+		close_in(lsrv, dev);
+		cr_assert_eq(chown(dir, 0, 0), 0);
+	}
+	cr_assert_eq(chmod(dir, 0700), 0);
+	cr_assert_eq(open_in(dir, &lsrv, &dev, &s, err, sizeof(err)), 0, "%s", err);
+	close_in(lsrv, dev);
+	rmdir(dir);
 }
