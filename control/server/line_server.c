@@ -71,6 +71,30 @@ wg_lsrv_fd(const struct wg_lsrv *s)
 
 /* ---- listeners ---------------------------------------------------------- */
 
+/* A listener with its settings and a zeroed ctx, not listening yet. */
+static struct wg_lsrv_listener *
+listener_alloc(struct wg_lsrv *s, const struct wg_lsrv_listen_config *cfg)
+{
+	const struct wg_lsrv_proto *p = cfg->proto;
+	struct wg_lsrv_listener *l = calloc(1, sizeof(*l));
+
+	if (l == NULL)
+		return NULL;
+	l->ctx = calloc(1, p->ctx_size != 0 ? p->ctx_size : 1);
+	if (l->ctx == NULL) {
+		free(l);
+		return NULL;
+	}
+	l->ep.is_listener = true;
+	l->srv = s;
+	l->proto = p;
+	l->max_conns = cfg->max_connections != 0 ? cfg->max_connections :
+						   p->max_connections;
+	l->idle_ms = cfg->idle_timeout_ms != 0 ? cfg->idle_timeout_ms :
+						 p->idle_timeout_ms;
+	return l;
+}
+
 int
 wg_lsrv_listen(struct wg_lsrv *s, struct wg_lsrv_listener **out,
 	       const struct wg_lsrv_listen_config *cfg, char *err, size_t errlen)
@@ -84,35 +108,21 @@ wg_lsrv_listen(struct wg_lsrv *s, struct wg_lsrv_listener **out,
 		err[0] = '\0';
 	if (cfg->ifname == NULL)
 		return wg_unix_fail(-EINVAL, err, errlen, "no interface name");
-	l = calloc(1, sizeof(*l));
-	if (l != NULL)
-		l->ctx = calloc(1, cfg->proto->ctx_size != 0 ? cfg->proto->ctx_size : 1);
-	if (l == NULL || l->ctx == NULL) {
-		free(l);
+	l = listener_alloc(s, cfg);
+	if (l == NULL)
 		return wg_unix_fail(-ENOMEM, err, errlen, "out of memory");
-	}
 	ret = wg_unix_listen(&l->sock, cfg->dir, cfg->ifname, cfg->suffix, err,
 			     errlen);
+	ev.data.ptr = &l->ep;
+	if (ret == 0 && epoll_ctl(s->epfd, EPOLL_CTL_ADD, l->sock.fd, &ev) != 0) {
+		ret = wg_unix_fail(-errno, err, errlen, "epoll: %s", strerror(errno));
+		wg_unix_listener_close(&l->sock);
+	}
 	if (ret != 0) {
 		free(l->ctx);
 		free(l);
 		return ret;
 	}
-	l->ep.is_listener = true;
-	ev.data.ptr = &l->ep;
-	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, l->sock.fd, &ev) != 0) {
-		ret = wg_unix_fail(-errno, err, errlen, "epoll: %s", strerror(errno));
-		wg_unix_listener_close(&l->sock);
-		free(l->ctx);
-		free(l);
-		return ret;
-	}
-	l->srv = s;
-	l->proto = cfg->proto;
-	l->max_conns = cfg->max_connections != 0 ? cfg->max_connections :
-						   cfg->proto->max_connections;
-	l->idle_ms = cfg->idle_timeout_ms != 0 ? cfg->idle_timeout_ms :
-						 cfg->proto->idle_timeout_ms;
 	l->next = s->listeners;
 	if (s->listeners != NULL)
 		s->listeners->prev = l;

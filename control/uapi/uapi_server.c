@@ -6,7 +6,6 @@
  * line, gets streamed a chunk of peers at a time.
  */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>

@@ -1122,6 +1122,22 @@ Test(wg, show_works_while_idle_clients_hold_every_connection)
 	srv_finish(&t);
 }
 
+/* wg(8) sees the port listen-port 0 chose. */
+Test(wg, listen_port_zero_shows_the_chosen_port)
+{
+	static struct srv t;
+	unsigned int port = 0;
+	char *out;
+
+	srv_start(&t, 'K');
+	run_ok(WG "set %s listen-port 0", t.ifname);
+	out = wg_out(WG "show %s listen-port", t.ifname);
+	cr_assert_eq(sscanf(out, "%u", &port), 1, "%s", out);
+	cr_assert(port >= 49152 && port <= 65535, "port %u", port);
+	free(out);
+	srv_finish(&t);
+}
+
 /* A set of its peer's allowed IPs, about bytes long (without "set=1"). */
 static char *
 allowed_ips_set(size_t bytes)
