@@ -171,11 +171,38 @@ srv_finish(struct srv *t)
 }
 
 /* After a failed test: stop the thread and remove the socket file. */
+/* A directory a sockfile test made in /tmp, removed even if it failed. */
+static char test_dir[64];
+
+static void
+test_dir_remove(void)
+{
+	char path[sizeof(test_dir) + 256 + 2];
+	struct dirent *e;
+	DIR *d;
+
+	if (test_dir[0] == '\0')
+		return;
+	chmod(test_dir, 0700);
+	d = opendir(test_dir);
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", test_dir, e->d_name);
+		unlink(path);
+	}
+	if (d != NULL)
+		closedir(d);
+	rmdir(test_dir);
+	test_dir[0] = '\0';
+}
+
 static void
 cleanup(void)
 {
 	struct srv *t = current;
 
+	test_dir_remove();
 	if (t == NULL)
 		return;
 	current = NULL;
@@ -1445,13 +1472,14 @@ dir_entries(const char *dir)
 
 Test(sockfile, the_process_umask_is_never_touched)
 {
-	char dir[] = "/tmp/wgtumask.XXXXXX", err[256];
+	char *dir = test_dir, err[256];
 	struct wg_uapi_server *s;
 	struct wg_device *dev;
 	struct wg_lsrv *lsrv;
 	struct stat st;
 	mode_t old;
 
+	snprintf(test_dir, sizeof(test_dir), "/tmp/wgtumask.XXXXXX");
 	cr_assert_not_null(mkdtemp(dir));
 	/* A permissive umask: the socket must be 0600 all the same. */
 	old = __real_umask(0);
@@ -1466,18 +1494,19 @@ Test(sockfile, the_process_umask_is_never_touched)
 	cr_assert_eq(dir_entries(dir), 1, "something besides the socket was left");
 	close_in(lsrv, dev);
 	cr_assert_eq(dir_entries(dir), 0);
-	rmdir(dir);
+	test_dir_remove();
 }
 
 /* Another user could swap the socket in a directory it owns or may write
  * to: such a directory is refused with a reason. */
 Test(sockfile, a_directory_not_ours_or_open_to_others_is_refused)
 {
-	char dir[] = "/tmp/wgtdir.XXXXXX", err[256];
+	char *dir = test_dir, err[256];
 	struct wg_uapi_server *s;
 	struct wg_device *dev;
 	struct wg_lsrv *lsrv;
 
+	snprintf(test_dir, sizeof(test_dir), "/tmp/wgtdir.XXXXXX");
 	cr_assert_not_null(mkdtemp(dir));
 	cr_assert_eq(chmod(dir, 0777), 0);
 	cr_assert_eq(open_in(dir, &lsrv, &dev, &s, err, sizeof(err)), -EPERM);
@@ -1498,5 +1527,5 @@ Test(sockfile, a_directory_not_ours_or_open_to_others_is_refused)
 	cr_assert_eq(chmod(dir, 0700), 0);
 	cr_assert_eq(open_in(dir, &lsrv, &dev, &s, err, sizeof(err)), 0, "%s", err);
 	close_in(lsrv, dev);
-	rmdir(dir);
+	test_dir_remove();
 }
