@@ -154,6 +154,25 @@ void wg_dp_routes_batch_begin(struct wg_dp *dp);
 void wg_dp_routes_batch_end(struct wg_dp *dp);
 
 /*
+ * Route capacity, asked before a change set so that one that cannot fit
+ * is refused whole. A budget starts from what the tables hold (from_empty:
+ * from nothing, for a set that first removes every route); charge each
+ * prefix the set may add that the tables do not hold. A charge answers
+ * -ENOSPC once the rules or the tbl8 groups they take (max_routes4/6, and
+ * the groups rte_fib and rte_lpm6 are sized with; see route_cap.c) would
+ * not fit, -EINVAL for a bad prefix, -ENOMEM. If every charge fits, the
+ * set's adds cannot fail for want of room, whatever removals come in
+ * between (they are not credited) and as long as nothing else adds routes
+ * before it. start returns NULL when out of memory; end takes NULL.
+ */
+struct wg_dp_route_budget;
+struct wg_dp_route_budget *wg_dp_route_budget_start(struct wg_dp *dp,
+						    bool from_empty);
+int wg_dp_route_budget_charge(struct wg_dp_route_budget *b, uint8_t family,
+			      const uint8_t *addr, uint8_t cidr);
+void wg_dp_route_budget_end(struct wg_dp_route_budget *b);
+
+/*
  * Installs the keypair of a completed handshake, as Linux add_new_keypair():
  * the initiator's becomes current at once (the old current is kept as
  * previous for packets in flight); the responder's becomes next and is used
