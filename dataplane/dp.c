@@ -18,6 +18,7 @@
 
 #include <sodium.h>
 
+#include "consts.h"
 #include "dp_priv.h"
 
 RTE_LOG_REGISTER(wg_dp_logtype, wgedge.dp, NOTICE);
@@ -36,7 +37,7 @@ wg_dp_clock_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	return (uint64_t)ts.tv_sec * WG_NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
 /* a * b / c without overflowing 64 bits on the way. */
@@ -53,11 +54,11 @@ dp_ns_to_tsc(const struct wg_dp *dp, uint64_t ns)
 	uint64_t d;
 
 	if (ns >= dp->clock_ns0) {
-		d = mul_div(ns - dp->clock_ns0, dp->tsc_hz, 1000000000ULL);
+		d = mul_div(ns - dp->clock_ns0, dp->tsc_hz, WG_NSEC_PER_SEC);
 		return d > UINT64_MAX - dp->clock_tsc0 ? UINT64_MAX :
 		       dp->clock_tsc0 + d;
 	}
-	d = mul_div(dp->clock_ns0 - ns, dp->tsc_hz, 1000000000ULL);
+	d = mul_div(dp->clock_ns0 - ns, dp->tsc_hz, WG_NSEC_PER_SEC);
 	return d >= dp->clock_tsc0 ? 0 : dp->clock_tsc0 - d;
 }
 
@@ -66,8 +67,8 @@ dp_tsc_to_ns(const struct wg_dp *dp, uint64_t tsc)
 {
 	if (tsc >= dp->clock_tsc0)
 		return dp->clock_ns0 + mul_div(tsc - dp->clock_tsc0,
-					       1000000000ULL, dp->tsc_hz);
-	return dp->clock_ns0 - mul_div(dp->clock_tsc0 - tsc, 1000000000ULL,
+					       WG_NSEC_PER_SEC, dp->tsc_hz);
+	return dp->clock_ns0 - mul_div(dp->clock_tsc0 - tsc, WG_NSEC_PER_SEC,
 				       dp->tsc_hz);
 }
 
