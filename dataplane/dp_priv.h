@@ -34,6 +34,7 @@
 #include <rte_spinlock.h>
 #include <rte_udp.h>
 
+#include "consts.h"
 #include "dp.h"
 #include "messages.h"
 #include "replay.h"
