@@ -68,6 +68,8 @@ enum wg_config_limits {
 	WG_CONFIG_DEFAULT_MAX_PEERS = 4096
 };
 
+/* Value for value enum wg_crypto_arch of dataplane/crypto.h (asserted in
+ * daemon_setup.c, where one becomes the other). */
 enum wg_config_crypto {
 	WG_CONFIG_CRYPTO_AUTO = 0,	/* best the CPU supports */
 	WG_CONFIG_CRYPTO_AVX512,
