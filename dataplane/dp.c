@@ -316,22 +316,10 @@ wg_dp_destroy(struct wg_dp *dp)
 	rte_free(dp);
 }
 
-const char *
-wg_dp_name(const struct wg_dp *dp)
-{
-	return dp->name;
-}
-
 struct rte_mempool *
 wg_dp_mempool(const struct wg_dp *dp)
 {
 	return dp->pool;
-}
-
-uint16_t
-wg_dp_mtu(const struct wg_dp *dp)
-{
-	return dp->mtu;
 }
 
 uint32_t
@@ -351,12 +339,6 @@ bool
 wg_dp_outer_rss(const struct wg_dp *dp)
 {
 	return dp->port[WG_DP_PORT_OUTER].rss;
-}
-
-unsigned int
-wg_dp_worker_count(const struct wg_dp *dp)
-{
-	return dp->n_workers;
 }
 
 struct wg_dp_worker *
@@ -384,14 +366,6 @@ wg_dp_set_neigh_ops(struct wg_dp *dp, const struct wg_dp_neigh_ops *ops)
 		dp->neigh = *ops;
 	else
 		memset(&dp->neigh, 0, sizeof(dp->neigh));
-}
-
-void
-wg_dp_set_nexthop_mac(struct wg_dp *dp, enum wg_dp_port_role role,
-		      const struct rte_ether_addr *mac)
-{
-	__atomic_store_n(&dp->port[role].nexthop, dp_mac_pack(mac),
-			 __ATOMIC_RELAXED);
 }
 
 static void

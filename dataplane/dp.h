@@ -81,9 +81,7 @@ struct wg_dp *wg_dp_create(const struct wg_dp_conf *conf);
 /* Stops launched workers and the ports; frees everything it made. */
 void wg_dp_destroy(struct wg_dp *dp);
 
-const char *wg_dp_name(const struct wg_dp *dp);
 struct rte_mempool *wg_dp_mempool(const struct wg_dp *dp);
-uint16_t wg_dp_mtu(const struct wg_dp *dp);
 /* Peer ids are below this. */
 uint32_t wg_dp_max_peers(const struct wg_dp *dp);
 /*
@@ -98,7 +96,6 @@ bool wg_dp_outer_rss(const struct wg_dp *dp);
 
 /* ---- Workers ---- */
 
-unsigned int wg_dp_worker_count(const struct wg_dp *dp);
 struct wg_dp_worker *wg_dp_worker_get(struct wg_dp *dp, unsigned int k);
 /*
  * One loop iteration from the calling thread (tests, single-threaded tools):
@@ -308,9 +305,6 @@ struct wg_dp_neigh_ops {
 };
 /* Before any worker runs. NULL restores the static behaviour. */
 void wg_dp_set_neigh_ops(struct wg_dp *dp, const struct wg_dp_neigh_ops *ops);
-/* Changes the static next hop (what the default nexthop_mac returns). */
-void wg_dp_set_nexthop_mac(struct wg_dp *dp, enum wg_dp_port_role role,
-			   const struct rte_ether_addr *mac);
 
 /* ---- Counters ---- */
 

@@ -123,12 +123,6 @@ wg_orch_server_close(struct wg_orch_server *s)
 	free(s);
 }
 
-int
-wg_orch_server_fd(const struct wg_orch_server *s)
-{
-	return s->epfd;
-}
-
 unsigned int
 wg_orch_server_connections(const struct wg_orch_server *s)
 {

@@ -105,9 +105,6 @@ int wg_orch_server_open(struct wg_orch_server **out,
 			const struct wg_orch_server_config *cfg,
 			char *err, size_t errlen);
 
-/* One fd to wait on for reading; then call wg_orch_server_poll(s, 0). */
-int wg_orch_server_fd(const struct wg_orch_server *s);
-
 /*
  * Waits up to timeout_ms (-1: until there is work, no later than the next
  * idle deadline), then serves what is ready. Returns the number of events
