@@ -41,12 +41,14 @@ enum {
 	CAP_MIN_SLOTS = 64
 };
 
-/* A tbl8 group, named by the prefix that leads to it. */
+/* A tbl8 group, named by the prefix that leads to it. Hashed and
+ * compared whole, in 32-bit words: zeroed before it is filled. */
 struct cap_key {
+	uint8_t addr[16];		/* masked to len */
 	uint8_t family;
 	uint8_t len;
-	uint8_t addr[16];		/* masked to len */
-};
+	uint8_t pad[2];
+} __rte_aligned(4);
 
 struct cap_slot {
 	struct cap_key key;
@@ -98,7 +100,8 @@ map_init(struct cap_map *m, uint32_t entries)
 static uint32_t
 map_home(const struct cap_map *m, const struct cap_key *k)
 {
-	return rte_jhash(k, sizeof(*k), m->seed) & m->mask;
+	return rte_jhash_32b((const uint32_t *)(const void *)k,
+			     sizeof(*k) / sizeof(uint32_t), m->seed) & m->mask;
 }
 
 /* The key's slot, or the empty slot where it would go. */
