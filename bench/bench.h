@@ -33,9 +33,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "messages.h"
+
 enum {
 	WG_BENCH_BURST = 32,		/* ops per run(): the worker's burst */
-	WG_BENCH_MTU = 1420,		/* the tunnel's inner MTU: padding never passes it */
+	WG_BENCH_MTU = WG_DEFAULT_MTU,	/* the tunnel's inner MTU: padding never passes it */
 	WG_BENCH_MAX_ROUNDS = 100,
 	WG_BENCH_MAX_SIZES = 16,
 	WG_BENCH_MAX_PEER_COUNTS = 4,

@@ -25,6 +25,7 @@
 
 #include <sodium.h>
 
+#include "consts.h"
 #include "dp_env.h"
 #include "studies.h"
 
@@ -165,7 +166,7 @@ record(struct lat_pair *p, uint64_t *v, unsigned int n, unsigned int lost,
 {
 	struct wg_bench_studies *st = wg_bench_studies();
 	struct wg_bench_latency *l;
-	double ns = 1e9 / (double)p->tsc_hz;
+	double ns = (double)WG_NSEC_PER_SEC / (double)p->tsc_hz;
 
 	if (st->n_lat == WG_BENCH_MAX_LATENCY)
 		return;

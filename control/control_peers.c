@@ -3,10 +3,14 @@
  * Mirrors the device model into the dataplane and into the control
  * thread's per-peer protocol state, through the model's observer: every
  * change `wg set` makes arrives here after validation, and cannot fail in
- * the model; a dataplane table that refuses one (a full route table) is
- * reported on stderr and leaves the peer without that route. The route
- * changes of one apply go to the dataplane as one batch: workers see all
- * of them at once, after one RCU grace period (not one per route).
+ * the model. Before that, the reserve step asks whether the dataplane's
+ * route tables can take the prefixes the set may add (a budget, see
+ * wg_dp_route_budget_start()), and a set that cannot fit is refused whole
+ * (-ENOSPC). A route the tables still refuse in the apply phase (which
+ * the budget rules out) is reported on stderr and leaves the peer without
+ * it. The route changes of one apply go to the dataplane as one batch:
+ * workers see all of them at once, after one RCU grace period (not one
+ * per route).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -45,6 +49,26 @@ ctl_peer_wipe_session(struct wg_control *c, uint32_t slot)
 	wg_timers_stop(&p->timers);
 	wg_timerq_cancel(&c->timerq, slot);
 	p->last_handshake_ns = 0;
+}
+
+static int
+on_reserve_prefixes(void *ctx, const struct wg_device_prefix_demand *d)
+{
+	struct wg_control *c = ctx;
+	struct wg_dp_route_budget *b;
+	const struct wg_uapi_allowed_ip *a;
+	size_t i;
+	int rc = 0;
+
+	b = wg_dp_route_budget_start(c->dp, d->from_empty);
+	if (b == NULL)
+		return -ENOMEM;
+	for (i = 0; rc == 0 && i < d->n; i++) {
+		a = d->prefixes[i];
+		rc = wg_dp_route_budget_charge(b, a->family, a->addr, a->cidr);
+	}
+	wg_dp_route_budget_end(b);
+	return rc;
 }
 
 static void
@@ -238,6 +262,7 @@ on_allowed_ip_removed(void *ctx, const struct wg_device_peer *peer,
 }
 
 const struct wg_device_observer ctl_observer = {
+	.reserve_prefixes = on_reserve_prefixes,
 	.apply_begin = on_apply_begin,
 	.apply_end = on_apply_end,
 	.identity_changed = on_identity_changed,

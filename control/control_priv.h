@@ -39,7 +39,7 @@ enum {
 };
 
 /* Under load for a second after the handshake backlog last said so. */
-#define WG_CONTROL_LOAD_HOLD_NS 1000000000ULL
+#define WG_CONTROL_LOAD_HOLD_NS WG_NSEC_PER_SEC
 
 struct wg_control_peer {
 	bool in_use;

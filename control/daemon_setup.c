@@ -16,6 +16,19 @@
 #include "daemon.h"
 #include "keys.h"
 
+/*
+ * The configuration (plain C, no dataplane headers) names the crypto
+ * backends with its own enum; wgd_dp_conf() hands it to the dataplane by
+ * value, so the two must agree value for value (and their names, in
+ * config.c and crypto.c, in the same order).
+ */
+static_assert((int)WG_CONFIG_CRYPTO_AUTO == (int)WG_CRYPTO_AUTO &&
+	      (int)WG_CONFIG_CRYPTO_AVX512 == (int)WG_CRYPTO_AVX512 &&
+	      (int)WG_CONFIG_CRYPTO_AVX2 == (int)WG_CRYPTO_AVX2 &&
+	      (int)WG_CONFIG_CRYPTO_SSE == (int)WG_CRYPTO_SSE &&
+	      (int)WG_CONFIG_CRYPTO_SODIUM == (int)WG_CRYPTO_SODIUM,
+	      "enum wg_config_crypto and enum wg_crypto_arch differ");
+
 int
 wgd_dp_conf(const struct wg_config *cfg, struct wg_dp_conf *dc, char *err,
 	    size_t errlen)

@@ -26,8 +26,6 @@ enum outer_class {
 };
 
 enum {
-	ND_FIRST = 133,			/* router solicitation */
-	ND_LAST = 137,			/* redirect */
 	IPPROTO_FRAG6 = 44
 };
 

@@ -31,6 +31,7 @@
 
 #include <stdint.h>
 
+/* control/config's enum wg_config_crypto mirrors this one (asserted). */
 enum wg_crypto_arch {
 	WG_CRYPTO_AUTO,
 	WG_CRYPTO_AVX512,	/* intel-ipsec-mb, AVX-512 (SKX) manager */

@@ -28,14 +28,6 @@
 
 #include "dp_priv.h"
 
-enum {
-	ECN_MASK = 3,
-	ECN_NOT_ECT = 0,
-	ECN_ECT_1 = 1,
-	ECN_ECT_0 = 2,
-	ECN_CE = 3
-};
-
 /* Per-burst state, by position in the data group. */
 struct dec_burst {
 	struct wg_dp_keypair *kp[WG_DP_BURST];

@@ -18,6 +18,7 @@
 
 #include <sodium.h>
 
+#include "consts.h"
 #include "dp_priv.h"
 
 RTE_LOG_REGISTER(wg_dp_logtype, wgedge.dp, NOTICE);
@@ -36,7 +37,7 @@ wg_dp_clock_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	return (uint64_t)ts.tv_sec * WG_NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
 /* a * b / c without overflowing 64 bits on the way. */
@@ -53,11 +54,11 @@ dp_ns_to_tsc(const struct wg_dp *dp, uint64_t ns)
 	uint64_t d;
 
 	if (ns >= dp->clock_ns0) {
-		d = mul_div(ns - dp->clock_ns0, dp->tsc_hz, 1000000000ULL);
+		d = mul_div(ns - dp->clock_ns0, dp->tsc_hz, WG_NSEC_PER_SEC);
 		return d > UINT64_MAX - dp->clock_tsc0 ? UINT64_MAX :
 		       dp->clock_tsc0 + d;
 	}
-	d = mul_div(dp->clock_ns0 - ns, dp->tsc_hz, 1000000000ULL);
+	d = mul_div(dp->clock_ns0 - ns, dp->tsc_hz, WG_NSEC_PER_SEC);
 	return d >= dp->clock_tsc0 ? 0 : dp->clock_tsc0 - d;
 }
 
@@ -66,8 +67,8 @@ dp_tsc_to_ns(const struct wg_dp *dp, uint64_t tsc)
 {
 	if (tsc >= dp->clock_tsc0)
 		return dp->clock_ns0 + mul_div(tsc - dp->clock_tsc0,
-					       1000000000ULL, dp->tsc_hz);
-	return dp->clock_ns0 - mul_div(dp->clock_tsc0 - tsc, 1000000000ULL,
+					       WG_NSEC_PER_SEC, dp->tsc_hz);
+	return dp->clock_ns0 - mul_div(dp->clock_tsc0 - tsc, WG_NSEC_PER_SEC,
 				       dp->tsc_hz);
 }
 
@@ -315,22 +316,10 @@ wg_dp_destroy(struct wg_dp *dp)
 	rte_free(dp);
 }
 
-const char *
-wg_dp_name(const struct wg_dp *dp)
-{
-	return dp->name;
-}
-
 struct rte_mempool *
 wg_dp_mempool(const struct wg_dp *dp)
 {
 	return dp->pool;
-}
-
-uint16_t
-wg_dp_mtu(const struct wg_dp *dp)
-{
-	return dp->mtu;
 }
 
 uint32_t
@@ -350,12 +339,6 @@ bool
 wg_dp_outer_rss(const struct wg_dp *dp)
 {
 	return dp->port[WG_DP_PORT_OUTER].rss;
-}
-
-unsigned int
-wg_dp_worker_count(const struct wg_dp *dp)
-{
-	return dp->n_workers;
 }
 
 struct wg_dp_worker *
@@ -383,14 +366,6 @@ wg_dp_set_neigh_ops(struct wg_dp *dp, const struct wg_dp_neigh_ops *ops)
 		dp->neigh = *ops;
 	else
 		memset(&dp->neigh, 0, sizeof(dp->neigh));
-}
-
-void
-wg_dp_set_nexthop_mac(struct wg_dp *dp, enum wg_dp_port_role role,
-		      const struct rte_ether_addr *mac)
-{
-	__atomic_store_n(&dp->port[role].nexthop, dp_mac_pack(mac),
-			 __ATOMIC_RELAXED);
 }
 
 static void

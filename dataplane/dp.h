@@ -81,9 +81,7 @@ struct wg_dp *wg_dp_create(const struct wg_dp_conf *conf);
 /* Stops launched workers and the ports; frees everything it made. */
 void wg_dp_destroy(struct wg_dp *dp);
 
-const char *wg_dp_name(const struct wg_dp *dp);
 struct rte_mempool *wg_dp_mempool(const struct wg_dp *dp);
-uint16_t wg_dp_mtu(const struct wg_dp *dp);
 /* Peer ids are below this. */
 uint32_t wg_dp_max_peers(const struct wg_dp *dp);
 /*
@@ -98,7 +96,6 @@ bool wg_dp_outer_rss(const struct wg_dp *dp);
 
 /* ---- Workers ---- */
 
-unsigned int wg_dp_worker_count(const struct wg_dp *dp);
 struct wg_dp_worker *wg_dp_worker_get(struct wg_dp *dp, unsigned int k);
 /*
  * One loop iteration from the calling thread (tests, single-threaded tools):
@@ -152,6 +149,25 @@ void wg_dp_allowed_ips_clear(struct wg_dp *dp, uint32_t id);
  */
 void wg_dp_routes_batch_begin(struct wg_dp *dp);
 void wg_dp_routes_batch_end(struct wg_dp *dp);
+
+/*
+ * Route capacity, asked before a change set so that one that cannot fit
+ * is refused whole. A budget starts from what the tables hold (from_empty:
+ * from nothing, for a set that first removes every route); charge each
+ * prefix the set may add that the tables do not hold. A charge answers
+ * -ENOSPC once the rules or the tbl8 groups they take (max_routes4/6, and
+ * the groups rte_fib and rte_lpm6 are sized with; see route_cap.c) would
+ * not fit, -EINVAL for a bad prefix, -ENOMEM. If every charge fits, the
+ * set's adds cannot fail for want of room, whatever removals come in
+ * between (they are not credited) and as long as nothing else adds routes
+ * before it. start returns NULL when out of memory; end takes NULL.
+ */
+struct wg_dp_route_budget;
+struct wg_dp_route_budget *wg_dp_route_budget_start(struct wg_dp *dp,
+						    bool from_empty);
+int wg_dp_route_budget_charge(struct wg_dp_route_budget *b, uint8_t family,
+			      const uint8_t *addr, uint8_t cidr);
+void wg_dp_route_budget_end(struct wg_dp_route_budget *b);
 
 /*
  * Installs the keypair of a completed handshake, as Linux add_new_keypair():
@@ -289,9 +305,6 @@ struct wg_dp_neigh_ops {
 };
 /* Before any worker runs. NULL restores the static behaviour. */
 void wg_dp_set_neigh_ops(struct wg_dp *dp, const struct wg_dp_neigh_ops *ops);
-/* Changes the static next hop (what the default nexthop_mac returns). */
-void wg_dp_set_nexthop_mac(struct wg_dp *dp, enum wg_dp_port_role role,
-			   const struct rte_ether_addr *mac);
 
 /* ---- Counters ---- */
 

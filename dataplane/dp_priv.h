@@ -34,6 +34,7 @@
 #include <rte_spinlock.h>
 #include <rte_udp.h>
 
+#include "consts.h"
 #include "dp.h"
 #include "messages.h"
 #include "replay.h"
@@ -408,6 +409,20 @@ void dp_port_teardown(struct wg_dp *dp, enum wg_dp_port_role role);
 int dp_routes_create(struct wg_dp *dp, uint32_t max4, uint32_t max6);
 void dp_routes_free(struct wg_dp *dp);
 void dp_routes_peer_release(struct wg_dp *dp, uint32_t id);
+
+/* route_cap.c: rules and tbl8 groups, held and free (see there) */
+struct dp_route_cap;
+struct dp_route_cap *dp_route_cap_create(uint32_t max4, uint32_t groups4,
+					 uint32_t max6, uint32_t groups6);
+void dp_route_cap_free(struct dp_route_cap *cap);
+/* 0 if the tables can take r (a new rule, not a /0), else -ENOSPC. */
+int dp_route_cap_admit(const struct dp_route_cap *cap, const struct wg_dp_route *r);
+void dp_route_cap_added(struct dp_route_cap *cap, const struct wg_dp_route *r);
+void dp_route_cap_removed(struct dp_route_cap *cap, const struct wg_dp_route *r);
+struct wg_dp_route_budget *dp_route_budget_start(const struct dp_route_cap *cap,
+						 bool from_empty);
+int dp_route_budget_charge(struct wg_dp_route_budget *b,
+			   const struct wg_dp_route *r);
 
 /* keypair.c */
 int dp_index_create(struct wg_dp *dp);

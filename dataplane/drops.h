@@ -89,17 +89,4 @@ wg_dp_drop_name(unsigned int reason)
 	return reason < WG_DROP_MAX ? names[reason] : "unknown";
 }
 
-/* One line of help for a drop reason. */
-static inline const char *
-wg_dp_drop_help(unsigned int reason)
-{
-	static const char *const help[WG_DROP_MAX] = {
-#define WG_DP_DROP_HELP(id, name, text) text,
-		WG_DP_DROPS(WG_DP_DROP_HELP)
-#undef WG_DP_DROP_HELP
-	};
-
-	return reason < WG_DROP_MAX ? help[reason] : "unknown";
-}
-
 #endif /* WG_DP_DROPS_H */

@@ -145,8 +145,8 @@ inner_ecn(const uint8_t *ip, uint16_t len)
 
 	if (len == 0)
 		return 0;
-	e = (ip[0] >> 4) == 4 ? ip[1] & 3 : (ip[1] >> 4) & 3;
-	return e == 3 ? 2 : e;
+	e = (ip[0] >> 4) == 4 ? ip[1] & ECN_MASK : (ip[1] >> 4) & ECN_MASK;
+	return e == ECN_CE ? ECN_ECT_0 : e;
 }
 
 /* Padded plaintext length: a multiple of 16, never past the MTU. */
@@ -407,7 +407,7 @@ clear_ipv6(const uint8_t *ip, uint32_t avail, uint32_t *len)
 		return CLR_DROP;
 	/* Neighbour discovery is for us, never for a tunnel. */
 	if (h->proto == IPPROTO_ICMPV6 && *len > sizeof(*h) &&
-	    ip[sizeof(*h)] >= 133 && ip[sizeof(*h)] <= 137)
+	    ip[sizeof(*h)] >= ND_FIRST && ip[sizeof(*h)] <= ND_LAST)
 		return CLR_NEIGH;
 	return CLR_IP6;
 }

@@ -93,8 +93,8 @@ struct rt_op {
 };
 
 struct dp_routes {
-	uint32_t max4;			/* IPv4 rules a copy may hold */
-	uint32_t n4;			/* IPv4 rules in the standby copy */
+	struct dp_route_cap *cap;	/* what the standby copy holds and can
+					 * take (route_cap.c) */
 	unsigned int depth;		/* open batches */
 	bool due;			/* published: the standby copy lacks
 					 * log[] until the grace period of token */
@@ -111,6 +111,20 @@ rt_standby(struct wg_dp *dp)
 
 /* ---- Create, free, look up ---- */
 
+/* The tbl8 groups of a copy's rte_fib and rte_lpm6. */
+static uint32_t
+tbl8_groups4(uint32_t max4)
+{
+	return RTE_MIN(max4, (uint32_t)FIB4_TBL8_MAX);
+}
+
+static uint32_t
+tbl8_groups6(uint32_t max6)
+{
+	return (uint32_t)RTE_MIN((uint64_t)max6 * LPM6_TBL8_PER_RULE,
+				 (uint64_t)LPM6_TBL8_MAX);
+}
+
 static int
 copy_create(struct wg_dp *dp, int i, uint32_t max4, uint32_t max6)
 {
@@ -120,13 +134,12 @@ copy_create(struct wg_dp *dp, int i, uint32_t max4, uint32_t max6)
 		.max_routes = (int)max4,
 		.dir24_8 = {
 			.nh_sz = RTE_FIB_DIR24_8_4B,
-			.num_tbl8 = RTE_MIN(max4, (uint32_t)FIB4_TBL8_MAX),
+			.num_tbl8 = tbl8_groups4(max4),
 		},
 	};
 	struct rte_lpm6_config c6 = {
 		.max_rules = max6,
-		.number_tbl8s = RTE_MIN(max6 * LPM6_TBL8_PER_RULE,
-					(uint32_t)LPM6_TBL8_MAX),
+		.number_tbl8s = tbl8_groups6(max6),
 	};
 	struct dp_route_copy *c = &dp->rt_copy[i];
 	char name[32];
@@ -152,7 +165,10 @@ dp_routes_create(struct wg_dp *dp, uint32_t max4, uint32_t max6)
 	dp->rt = calloc(1, sizeof(*dp->rt));
 	if (dp->rt == NULL)
 		return -ENOMEM;
-	dp->rt->max4 = max4;
+	dp->rt->cap = dp_route_cap_create(max4, tbl8_groups4(max4), max6,
+					  tbl8_groups6(max6));
+	if (dp->rt->cap == NULL)
+		return -ENOMEM;
 	dp->rt_cur = &dp->rt_copy[0];
 	rc = copy_create(dp, 0, max4, max6);
 	return rc != 0 ? rc : copy_create(dp, 1, max4, max6);
@@ -170,8 +186,10 @@ dp_routes_free(struct wg_dp *dp)
 		dp->rt_copy[i].lpm6 = NULL;
 	}
 	dp->rt_cur = NULL;
-	if (dp->rt != NULL)
+	if (dp->rt != NULL) {
 		free(dp->rt->log);
+		dp_route_cap_free(dp->rt->cap);
+	}
 	free(dp->rt);
 	dp->rt = NULL;
 }
@@ -457,8 +475,9 @@ route_owner(struct wg_dp *dp, const struct wg_dp_route *r)
 
 /*
  * Changes the standby rules for one route and logs the change, or changes
- * nothing and fails. is_new: an add of a prefix no peer holds (IPv4 holds
- * at most max4 rules, as rte_lpm did). A delete of a rule that is not
+ * nothing and fails. is_new: an add of a prefix no peer holds, a new rule
+ * unless it is a /0; route_cap.c refuses one the tables cannot take, so
+ * that the tables never fail one halfway. A delete of a rule that is not
  * there is no change.
  */
 static int
@@ -466,7 +485,7 @@ route_apply(struct wg_dp *dp, const struct wg_dp_route *r, bool add,
 	    uint32_t id, bool is_new)
 {
 	struct dp_routes *rt = dp->rt;
-	bool rule4 = r->family == WG_AF_INET && r->cidr != 0;
+	bool rule = r->cidr != 0;
 	struct rt_op op;
 	int rc;
 
@@ -474,17 +493,17 @@ route_apply(struct wg_dp *dp, const struct wg_dp_route *r, bool add,
 	route_op(r, add, id, &op);
 	if (log_reserve(rt, 1) != 0)
 		return -ENOMEM;
-	if (rule4 && add && is_new && rt->n4 >= rt->max4)
+	if (rule && add && is_new && dp_route_cap_admit(rt->cap, r) != 0)
 		return -ENOSPC;
 	rc = copy_op(rt_standby(dp), &op);
 	if (rc == -ENOENT && !add)
 		return 0;
 	if (rc != 0)
 		return rc;
-	if (rule4 && add && is_new)
-		rt->n4++;
-	else if (rule4 && !add)
-		rt->n4--;
+	if (rule && add && is_new)
+		dp_route_cap_added(rt->cap, r);
+	else if (rule && !add)
+		dp_route_cap_removed(rt->cap, r);
 	rt->log[rt->n_log++] = op;
 	return 0;
 }
@@ -681,4 +700,22 @@ wg_dp_allowed_ips_clear(struct wg_dp *dp, uint32_t id)
 	wg_dp_routes_batch_begin(dp);
 	routes_clear(dp, id);
 	wg_dp_routes_batch_end(dp);
+}
+
+/* ---- Capacity (route_cap.c) ---- */
+
+struct wg_dp_route_budget *
+wg_dp_route_budget_start(struct wg_dp *dp, bool from_empty)
+{
+	return dp_route_budget_start(dp->rt->cap, from_empty);
+}
+
+int
+wg_dp_route_budget_charge(struct wg_dp_route_budget *b, uint8_t family,
+			  const uint8_t *addr, uint8_t cidr)
+{
+	struct wg_dp_route r;
+	int rc = route_make(&r, family, addr, cidr);
+
+	return rc != 0 ? rc : dp_route_budget_charge(b, &r);
 }

@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "blake2s.h"
+#include "consts.h"
 #include "cookie.h"
 
 enum { COOKIE_KEY_LABEL_LEN = 8 };
@@ -22,7 +23,6 @@ static const uint8_t mac1_key_label[COOKIE_KEY_LABEL_LEN] = "mac1----";
 static const uint8_t cookie_key_label[COOKIE_KEY_LABEL_LEN] = "cookie--";
 
 enum {
-	NSEC_PER_SEC = 1000000000,
 	MAC1_OFFSET = offsetof(struct wg_msg_macs, mac1),
 	MAC2_OFFSET = offsetof(struct wg_msg_macs, mac2)
 };
@@ -52,7 +52,7 @@ precompute_key(uint8_t key[NOISE_SYMMETRIC_KEY_LEN],
 static bool
 has_expired(uint64_t birthdate_ns, uint64_t max_age_s, uint64_t now_ns)
 {
-	return birthdate_ns + max_age_s * NSEC_PER_SEC <= now_ns;
+	return birthdate_ns + max_age_s * WG_NSEC_PER_SEC <= now_ns;
 }
 
 static struct wg_msg_macs *

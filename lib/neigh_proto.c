@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "consts.h"
 #include "neigh.h"
 
 enum {
@@ -20,8 +21,6 @@ enum {
 	IP6_HLEN = 40,
 	PROTO_ICMPV6 = 58,
 	ND_HOP_LIMIT = 255,
-	ND_NS = 135,
-	ND_NA = 136,
 	ND_BODY_LEN = 4 + 4 + 16,	/* type/code/csum, flags, target */
 	ND_OPT_SLLA = 1,
 	ND_OPT_TLLA = 2,

@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "blake2s.h"
+#include "consts.h"
 #include "kdf.h"
 #include "noise.h"
 
@@ -30,13 +31,12 @@ static uint8_t handshake_init_hash[NOISE_HASH_LEN];
 static const uint8_t zero_nonce[crypto_aead_chacha20poly1305_IETF_NPUBBYTES];
 
 enum {
-	NSEC_PER_SEC = 1000000000,
 	/* 2^24: the greatest power of two <= 1e9 / INITIATIONS_PER_SECOND. */
 	TAI64N_NSEC_GRANULE = 1 << 24
 };
 
-static_assert(TAI64N_NSEC_GRANULE <= NSEC_PER_SEC / INITIATIONS_PER_SECOND &&
-	      2 * TAI64N_NSEC_GRANULE > NSEC_PER_SEC / INITIATIONS_PER_SECOND,
+static_assert(TAI64N_NSEC_GRANULE <= WG_NSEC_PER_SEC / INITIATIONS_PER_SECOND &&
+	      2 * TAI64N_NSEC_GRANULE > WG_NSEC_PER_SEC / INITIATIONS_PER_SECOND,
 	      "TAI64N granule is the rounded-down power of two");
 
 void
@@ -382,7 +382,7 @@ initiation_is_fresh(const struct wg_handshake *hs,
 
 	if (memcmp(timestamp, hs->latest_timestamp, NOISE_TIMESTAMP_LEN) <= 0)
 		return false;
-	if (last != 0 && last + NSEC_PER_SEC / INITIATIONS_PER_SECOND > now_ns)
+	if (last != 0 && last + WG_NSEC_PER_SEC / INITIATIONS_PER_SECOND > now_ns)
 		return false;
 	return true;
 }

@@ -28,9 +28,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "consts.h"
 #include "messages.h"
-
-#define WG_NSEC_PER_SEC 1000000000ULL
 
 enum wg_timer_action {
 	WG_TIMER_SEND_INITIATION = 1 << 0,	/* new handshake or retry */

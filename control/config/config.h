@@ -46,6 +46,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "consts.h"
 #include "keys.h"
 #include "messages.h"
 
@@ -57,16 +58,18 @@ enum wg_config_limits {
 	WG_CONFIG_MAX_EAL_ARGS = 64,
 	WG_CONFIG_MAX_NEIGHBOURS = 256,		/* per port */
 	WG_CONFIG_MAX_PEERS = MAX_PEERS_PER_DEVICE,
-	WG_CONFIG_MTU_MIN = 576,
-	WG_CONFIG_MTU_MIN_IPV6 = 1280,
+	WG_CONFIG_MTU_MIN = WG_IPV4_MIN_MTU,
+	WG_CONFIG_MTU_MIN_IPV6 = WG_IPV6_MIN_MTU,
 	WG_CONFIG_MTU_MAX = 9000,
-	WG_CONFIG_DEFAULT_MTU = 1420,
+	WG_CONFIG_DEFAULT_MTU = WG_DEFAULT_MTU,
 	/* Seconds; 0 turns expiry off. A shorter age than REJECT_AFTER_TIME
 	 * would wipe sessions that are still valid. */
 	WG_CONFIG_DEFAULT_IDLE_EXPIRY = REJECT_AFTER_TIME,
 	WG_CONFIG_DEFAULT_MAX_PEERS = 4096
 };
 
+/* Value for value enum wg_crypto_arch of dataplane/crypto.h (asserted in
+ * daemon_setup.c, where one becomes the other). */
 enum wg_config_crypto {
 	WG_CONFIG_CRYPTO_AUTO = 0,	/* best the CPU supports */
 	WG_CONFIG_CRYPTO_AVX512,

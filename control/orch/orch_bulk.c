@@ -242,8 +242,8 @@ bulk_apply(struct orch_conn *c)
 	if (rc == 0)
 		return;
 	snprintf(msg, sizeof(msg), rc == -ENOSPC ?
-		 "the peer table is full (max_peers)" : "the change was refused: %s",
-		 strerror(-rc));
+		 "the peer table (max_peers) or the route tables are full" :
+		 "the change was refused: %s", strerror(-rc));
 	bulk_error(b, -rc, msg);
 	bulk_release(ctl, b, b->n);
 }

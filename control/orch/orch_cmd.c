@@ -143,7 +143,7 @@ void
 orch_fail_apply(struct orch_conn *c, int rc)
 {
 	if (rc == -ENOSPC)
-		orch_fail(c, ENOSPC, "the peer table is full (max_peers)");
+		orch_fail(c, ENOSPC, "the peer table (max_peers) or the route tables are full");
 	else
 		orch_fail(c, -rc, "the change was refused: %s", strerror(-rc));
 }

@@ -74,14 +74,33 @@ struct wg_device_peer {
 /* ---- observer ----------------------------------------------------------- */
 
 /*
+ * What an apply may add to the allowed-IP table: every prefix the set adds
+ * that the table does not hold before it; with from_empty (replace_peers
+ * empties the table before any peer section), every prefix the set adds.
+ * Whatever the order of its steps, the table never holds more than what it
+ * holds before (nothing, from_empty) plus these: removals are not
+ * subtracted. A prefix the set adds twice is listed twice. Masked.
+ */
+struct wg_device_prefix_demand {
+	const struct wg_uapi_allowed_ip *const *prefixes;
+	size_t n;
+	bool from_empty;
+};
+
+/*
  * Told of every change wg_device_apply() makes, in the order it makes them,
- * so that the dataplane glue can mirror the model into its own tables. The
- * callbacks run only in the apply phase, after the whole change set was
- * validated and every resource reserved: an observer cannot veto or fail a
- * change (it has no return value to do it with), and it must not call back
- * into wg_device_apply(). Any callback may be NULL. Pointers passed are
- * valid only for the duration of the call (a removed peer is wiped and
- * freed right after peer_removed returns).
+ * so that the dataplane glue can mirror the model into its own tables.
+ * reserve_prefixes alone runs before: in the reserve step, once the set
+ * was validated and the model's memory reserved, it says whether the
+ * observer's own tables can take the demand, and any non-zero answer (a
+ * negative errno, e.g. -ENOSPC for full route tables) fails the apply
+ * whole with that error and no other event. The other callbacks run only
+ * in the apply phase: they cannot veto or fail a change (they have no
+ * return value to do it with), so whatever can run out must be reserved
+ * by reserve_prefixes. None may call back into wg_device_apply(). Any
+ * callback may be NULL. Pointers passed are valid only for the duration
+ * of the call (a removed peer is wiped and freed right after peer_removed
+ * returns).
  *
  * The events and when they fire:
  *  - apply_begin / apply_end: around every successful apply, even one that
@@ -111,6 +130,8 @@ struct wg_device_peer {
  *  - allowed_ip_removed: the prefix left the table.
  */
 struct wg_device_observer {
+	int (*reserve_prefixes)(void *ctx,
+				const struct wg_device_prefix_demand *demand);
 	void (*apply_begin)(void *ctx);
 	void (*apply_end)(void *ctx);
 	void (*identity_changed)(void *ctx, const struct wg_noise_identity *id);
@@ -178,6 +199,8 @@ void wg_device_destroy(struct wg_device *dev);
  *   -EINVAL  set is not complete, or its private key is unusable
  *   -ENOSPC  the peer count would exceed max_peers at some point
  *   -ENOMEM  a reservation failed
+ *   or what the observer's reserve_prefixes answered (-ENOSPC: the
+ *   dataplane's route tables cannot take the set's allowed IPs)
  */
 int wg_device_apply(struct wg_device *dev, const struct wg_uapi_set *set);
 

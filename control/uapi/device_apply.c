@@ -5,10 +5,14 @@
  *  1. simulate: walk the set as the apply will, tracking only which peers
  *     exist (a small table over the set's own keys, falling back to the
  *     model) and how many there are. This finds every reason to refuse
- *     (the peer limit at its peak) and counts what the apply will create.
+ *     (the peer limit at its peak), counts what the apply will create and,
+ *     for an observer that mirrors the prefixes into tables of its own,
+ *     lists the prefixes the apply may add (struct wg_device_prefix_demand).
  *  2. reserve: allocate every peer and prefix record the apply can need
- *     and the grown hash tables, without installing anything. A failure
- *     here frees what was reserved: the model was never touched.
+ *     and the grown hash tables, without installing anything, then ask the
+ *     observer to reserve room for the listed prefixes (the dataplane's
+ *     route tables). A failure here frees what was reserved: the model was
+ *     never touched.
  *  3. commit: change the model and tell the observer. Nothing in this
  *     step allocates or can fail.
  *
@@ -63,6 +67,10 @@ struct apply_plan {
 	size_t n_create;
 	size_t n_adds;
 	uint32_t peak;
+	/* The prefixes it may add, if the observer asks (see
+	 * wg_device_prefix_demand); point into the set. */
+	const struct wg_uapi_allowed_ip **demand;
+	size_t n_demand, demand_cap;
 	/* Reservations, linked through node.next. */
 	struct wg_device_hnode *peer_pool;
 	struct wg_device_hnode *aip_pool;
@@ -127,6 +135,23 @@ section_adds(const struct wg_uapi_set *set, const struct wg_uapi_peer *sp)
 	return n;
 }
 
+/* The section's adds that the table does not hold (all: replace_peers). */
+static void
+sim_demand(const struct wg_device *dev, struct apply_plan *plan,
+	   const struct wg_uapi_set *set, const struct wg_uapi_peer *sp)
+{
+	const struct wg_uapi_allowed_ip *a = wg_uapi_peer_allowed_ips(set, sp);
+	size_t i;
+
+	if (plan->demand == NULL)
+		return;
+	for (i = 0; i < sp->n_allowed_ips; i++)
+		if (!a[i].remove && (plan->replace_all ||
+		    wg_device_prefix_find(dev, &a[i],
+					  wg_device_prefix_hash(dev, &a[i])) == NULL))
+			plan->demand[plan->n_demand++] = &a[i];
+}
+
 /* One section: counts what it creates; -ENOSPC past the peer limit. */
 static int
 sim_section(const struct wg_device *dev, struct apply_plan *plan,
@@ -156,6 +181,7 @@ sim_section(const struct wg_device *dev, struct apply_plan *plan,
 			plan->peak = *count;
 	}
 	plan->n_adds += section_adds(set, sp);
+	sim_demand(dev, plan, set, sp);
 	return 0;
 }
 
@@ -199,6 +225,14 @@ simulate(struct wg_device *dev, struct apply_plan *plan,
 	}
 	plan->peak = count;
 	ret = sim_init(dev, plan, set->n_peers);
+	if (ret == 0 && dev->obs != NULL && dev->obs->reserve_prefixes != NULL &&
+	    set->n_allowed_ips != 0) {
+		plan->demand_cap = set->n_allowed_ips;
+		plan->demand = wg_device_mem_alloc(dev, plan->demand_cap *
+						   sizeof(*plan->demand));
+		if (plan->demand == NULL)
+			ret = -ENOMEM;
+	}
 	for (i = 0; ret == 0 && i < set->n_peers; i++)
 		ret = sim_section(dev, plan, set, &set->peers[i], &count);
 	return ret;
@@ -243,6 +277,21 @@ reserve_buckets(struct wg_device *dev, const struct wg_device_htable *t,
 	return 0;
 }
 
+/* The observer's own tables: the last step that may refuse the set. */
+static int
+reserve_observer(struct wg_device *dev, const struct apply_plan *plan)
+{
+	struct wg_device_prefix_demand d = {
+		.prefixes = plan->demand,
+		.n = plan->n_demand,
+		.from_empty = plan->replace_all,
+	};
+
+	if (dev->obs == NULL || dev->obs->reserve_prefixes == NULL)
+		return 0;
+	return dev->obs->reserve_prefixes(dev->obs_ctx, &d);
+}
+
 static int
 reserve(struct wg_device *dev, struct apply_plan *plan)
 {
@@ -263,6 +312,8 @@ reserve(struct wg_device *dev, struct apply_plan *plan)
 				      dev->prefixes.count + plan->n_adds,
 				      &plan->prefix_buckets,
 				      &plan->n_prefix_buckets);
+	if (ret == 0)
+		ret = reserve_observer(dev, plan);
 	return ret;
 }
 
@@ -290,6 +341,8 @@ plan_release(struct wg_device *dev, struct apply_plan *plan)
 	wg_device_mem_free(dev, plan->prefix_buckets,
 			   plan->n_prefix_buckets * sizeof(*plan->prefix_buckets));
 	wg_device_mem_free(dev, plan->sim, plan->sim_cap * sizeof(*plan->sim));
+	wg_device_mem_free(dev, plan->demand,
+			   plan->demand_cap * sizeof(*plan->demand));
 	sodium_memzero(plan, sizeof(*plan));
 }
 

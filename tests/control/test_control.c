@@ -9,6 +9,7 @@
  * up, idle expiry and reconnection, key zeroing, and peer removal, with
  * the control threads' clocks injected.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,8 +20,10 @@
 #include "control.h"
 #include "control_priv.h"
 #include "device.h"
+#include "dp_priv.h"
 #include "harness.h"
 #include "keys.h"
+#include "testutil.h"
 
 enum { PUMP_ROUNDS = 64, FRAME_MAX = 1600 };
 
@@ -427,5 +430,175 @@ H_TEST(control, removed_peer_can_no_longer_send)
 	h_ring_take(h_a.clear_tx[0], &out, 1);
 	cr_assert_null(out, "a removed peer's packet crossed");
 	cr_assert_eq(h_drop(&h_a, WG_DROP_UNKNOWN_INDEX), before + 1);
+	pair_stop();
+}
+
+/* ---- Route capacity: a set the route tables cannot take changes nothing ---- */
+
+/* Peer n's public key (its private key is n repeated). */
+static void
+cap_key(uint8_t key[WG_KEY_LEN], unsigned int n)
+{
+	struct wg_noise_identity id;
+	uint8_t priv[WG_KEY_LEN];
+
+	memset(priv, 0x60 + n, sizeof(priv));
+	cr_assert_eq(wg_noise_identity_set(&id, priv), 0);
+	memcpy(key, id.static_public, WG_KEY_LEN);
+}
+
+static void
+cap_peer(struct wg_uapi_set *s, unsigned int n)
+{
+	uint8_t key[WG_KEY_LEN];
+
+	cap_key(key, n);
+	feed_key(s, "public_key", key);
+}
+
+/* Peer n's dataplane id (the model's peer must exist). */
+static uint32_t
+cap_dp_id(const struct wg_control *c, unsigned int n)
+{
+	const struct wg_device_peer *p;
+	uint8_t key[WG_KEY_LEN];
+
+	cap_key(key, n);
+	p = wg_device_peer_lookup(wg_control_device(c), key);
+	cr_assert_not_null(p, "peer %u", n);
+	return c->peers[p->id].dp_id;
+}
+
+/* The peer the workers route addr to (WG_DP_NO_PEER: none). */
+static uint32_t
+cap_route(struct wg_dp *dp, const char *addr)
+{
+	struct dp_lookup lk = { 0 };
+	uint8_t a[16];
+	uint32_t id;
+
+	if (inet_pton(AF_INET, addr, a) == 1) {
+		dp_lookup_add4(&lk, 0, a);
+	} else {
+		cr_assert_eq(inet_pton(AF_INET6, addr, a), 1, "%s", addr);
+		dp_lookup_add6(&lk, 0, a);
+	}
+	dp_lookup_run(dp, &lk, &id);
+	return id;
+}
+
+static int
+cap_apply(struct wg_uapi_set *s)
+{
+	int rc;
+
+	cr_assert_eq(wg_uapi_set_feed_line(s, "", 0), WG_UAPI_SET_DONE);
+	rc = wg_control_apply(ca, s);
+	wg_uapi_set_free(s);
+	return rc;
+}
+
+/* Peers 1..n, peer i with 10.9.i.1/32; peer 1 also with fd00::1/128. */
+static int
+cap_load(unsigned int n, bool replace)
+{
+	struct wg_uapi_set s;
+	unsigned int i;
+
+	wg_uapi_set_init(&s);
+	feed_key(&s, "private_key", h_a.id.static_private);
+	if (replace)
+		feedf(&s, "replace_peers=true");
+	for (i = 1; i <= n; i++) {
+		cap_peer(&s, i);
+		feedf(&s, "allowed_ip=10.9.%u.1/32", i);
+		if (i == 1)
+			feedf(&s, "allowed_ip=fd00::1/128");
+	}
+	return cap_apply(&s);
+}
+
+/* The state a refused set must leave: the model as dumped, the routes. */
+static void
+cap_expect_unchanged(const char *dump, unsigned int n, const char *what)
+{
+	char *now = device_dump(wg_control_device(ca));
+	unsigned int i;
+	char a[32];
+
+	cr_assert_str_eq(now, dump, "%s: the model changed", what);
+	free(now);
+	for (i = 1; i <= n; i++) {
+		snprintf(a, sizeof(a), "10.9.%u.1", i);
+		cr_assert_eq(cap_route(h_a.dp, a), cap_dp_id(ca, i), "%s: %s", what, a);
+	}
+	cr_assert_eq(cap_route(h_a.dp, "fd00::1"), cap_dp_id(ca, 1), "%s", what);
+	cr_assert_eq(cap_route(h_a.dp, "10.9.8.1"), WG_DP_NO_PEER, "%s", what);
+	cr_assert_eq(cap_route(h_a.dp, "10.9.9.1"), WG_DP_NO_PEER, "%s", what);
+	cr_assert_eq(cap_route(h_a.dp, "fd01::1"), WG_DP_NO_PEER, "%s", what);
+}
+
+/*
+ * Route tables for 8 IPv4 rules (8 tbl8 groups) and 2 IPv6 rules (16
+ * groups; a /128 alone takes 13). 7 peers with a /32 each, one with a
+ * /128 too; then sets that need a 9th IPv4 rule, or 13 more IPv6 groups,
+ * are refused with ENOSPC (before the fix: answered 0 and half applied,
+ * the dataplane refusing on stderr), and the model and every route stay
+ * as they were, a move in the same set included; sets that fit pass, up
+ * to full tables, and `wg setconf` of the same peers over full tables too
+ * (replace_peers: the tables empty first).
+ */
+H_TEST(control, route_tables_full_refuse_whole_set)
+{
+	struct wg_uapi_set s;
+	char *dump;
+	unsigned int i;
+	char a[32];
+
+	h_gw_init(&h_a, "ctCap", 1, 1);
+	h_a.max_routes4 = 8;
+	h_a.max_routes6 = 2;
+	h_gw_start(&h_a);
+	ca = control_for(&h_a, &skew_a, 0);
+	cr_assert_eq(cap_load(7, false), 0);
+	dump = device_dump(wg_control_device(ca));
+	cap_expect_unchanged(dump, 7, "loaded");
+
+	/* A move from peer 2, then two new /32: 9 IPv4 rules. */
+	wg_uapi_set_init(&s);
+	cap_peer(&s, 1);
+	feedf(&s, "allowed_ip=10.9.2.1/32");
+	cap_peer(&s, 8);
+	feedf(&s, "allowed_ip=10.9.8.1/32");
+	feedf(&s, "allowed_ip=10.9.9.1/32");
+	cr_assert_eq(cap_apply(&s), -ENOSPC);
+	cap_expect_unchanged(dump, 7, "a 9th IPv4 rule");
+
+	/* 2 IPv6 rules, but fd01::1 shares no group with fd00::1. */
+	wg_uapi_set_init(&s);
+	cap_peer(&s, 2);
+	feedf(&s, "allowed_ip=fd01::1/128");
+	cr_assert_eq(cap_apply(&s), -ENOSPC);
+	cap_expect_unchanged(dump, 7, "13 more IPv6 groups");
+	free(dump);
+
+	/* What fits: the 8th /32, and a /128 beside fd00::1 (no new group). */
+	wg_uapi_set_init(&s);
+	cap_peer(&s, 8);
+	feedf(&s, "allowed_ip=10.9.8.1/32");
+	cap_peer(&s, 2);
+	feedf(&s, "allowed_ip=fd00::2/128");
+	cr_assert_eq(cap_apply(&s), 0);
+	cr_assert_eq(cap_route(h_a.dp, "10.9.8.1"), cap_dp_id(ca, 8));
+	cr_assert_eq(cap_route(h_a.dp, "fd00::2"), cap_dp_id(ca, 2));
+
+	/* setconf over full tables, the /128 of peer 2 gone. */
+	cr_assert_eq(cap_load(8, true), 0);
+	for (i = 1; i <= 8; i++) {
+		snprintf(a, sizeof(a), "10.9.%u.1", i);
+		cr_assert_eq(cap_route(h_a.dp, a), cap_dp_id(ca, i), "%s", a);
+	}
+	cr_assert_eq(cap_route(h_a.dp, "fd00::1"), cap_dp_id(ca, 1));
+	cr_assert_eq(cap_route(h_a.dp, "fd00::2"), WG_DP_NO_PEER);
 	pair_stop();
 }

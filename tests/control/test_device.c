@@ -745,6 +745,84 @@ Test(device, peer_limit_is_all_or_nothing_at_the_peak)
 	wg_device_destroy(d);
 }
 
+/* An observer whose own tables take reserve_refuses prefixes no more. */
+static struct sbuf demand;
+static int reserve_answer;
+
+static int
+ob_reserve(void *ctx, const struct wg_device_prefix_demand *d)
+{
+	char txt[64];
+	size_t i;
+
+	(void)ctx;
+	cr_assert_eq(events.len, 0, "reserve_prefixes after an event");
+	sb_printf(&demand, "from_empty=%d", d->from_empty);
+	for (i = 0; i < d->n; i++) {
+		prefix_text(txt, sizeof(txt), d->prefixes[i]);
+		sb_printf(&demand, " %s", txt);
+	}
+	return reserve_answer;
+}
+
+static void
+demand_is(const char *want)
+{
+	char *got = sb_take(&demand);
+
+	cr_assert_str_eq(got, want);
+	free(got);
+}
+
+/*
+ * reserve_prefixes hears what the set may add that the table does not
+ * hold (a move and a prefix given again are not listed; with
+ * replace_peers every add is, from empty) before any event, and its
+ * refusal fails the apply whole: its errno, the model unchanged, no event.
+ */
+Test(device, observer_reservation_refuses_the_whole_set)
+{
+	struct wg_device_observer obs = observer;
+	struct wg_device_config cfg = { .observer = &obs };
+	const char *req = "public_key=" K1 "\nallowed_ip=10.0.0.2/32\n"
+			  "allowed_ip=10.0.0.1/32\nallowed_ip=10.0.0.3/32\n"
+			  "allowed_ip=-10.0.0.9/32\n"
+			  "public_key=" K3 "\nallowed_ip=fd00::/64\n\n";
+	char *before, *after;
+	struct wg_device *d;
+
+	obs.reserve_prefixes = ob_reserve;
+	cr_assert_eq(wg_device_create(&d, &cfg), 0);
+	cr_assert_eq(apply_text(d, "public_key=" K1 "\nallowed_ip=10.0.0.1/32\n"
+				"public_key=" K2 "\nallowed_ip=10.0.0.2/32\n\n"), 0);
+	demand_is("from_empty=0 10.0.0.1/32 10.0.0.2/32");
+	clear_events();
+	before = device_dump(d);
+
+	reserve_answer = -ENOSPC;
+	cr_assert_eq(apply_text(d, req), -ENOSPC);
+	demand_is("from_empty=0 10.0.0.3/32 fd00::/64");
+	after = device_dump(d);
+	cr_assert_str_eq(after, before);
+	cr_assert_eq(events.len, 0, "a refused apply was heard");
+	free(after);
+
+	reserve_answer = 0;
+	cr_assert_eq(apply_text(d, req), 0);
+	demand_is("from_empty=0 10.0.0.3/32 fd00::/64");
+	cr_assert_eq(wg_device_allowed_ip_count(d), 4);
+	clear_events();
+	cr_assert_eq(apply_text(d, "replace_peers=true\npublic_key=" K2 "\n"
+				"allowed_ip=10.0.0.2/32\n\n"), 0);
+	demand_is("from_empty=1 10.0.0.2/32");
+	clear_events();
+	cr_assert_eq(apply_text(d, "public_key=" K2 "\nremove=true\n\n"), 0);
+	demand_is("from_empty=0");
+	free(before);
+	clear_events();
+	wg_device_destroy(d);
+}
+
 Test(device, a_late_invalid_line_applies_nothing)
 {
 	struct wg_device *d = new_device(0);

@@ -194,6 +194,8 @@ conf_fill(const struct h_gw *g, struct wg_dp_conf *c)
 	c->mtu = H_MTU;
 	c->n_workers = (uint16_t)g->nq;
 	c->max_peers = 1024;
+	c->max_routes4 = g->max_routes4;
+	c->max_routes6 = g->max_routes6;
 	c->n_mbufs = H_MBUFS;
 	c->nb_rxd = c->nb_txd = 256;
 	c->crypto_arch = WG_CRYPTO_AUTO;

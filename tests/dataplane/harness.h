@@ -36,6 +36,7 @@ struct h_gw {
 	unsigned int nq;
 	uint8_t host;			/* last byte of every address */
 	bool null_outer;		/* outer port is net_null */
+	uint32_t max_routes4, max_routes6;	/* 0: the dataplane's default */
 	uint16_t outer_port, clear_port;
 	/* outer_tx[nq] and clear_tx[nq] are the control thread's queues */
 	struct rte_ring *outer_rx[H_MAXQ], *outer_tx[H_MAXQ + 1];

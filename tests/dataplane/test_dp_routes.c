@@ -201,6 +201,43 @@ dp_del(struct wg_dp *dp, uint32_t id, const struct pfx *p)
 	return wg_dp_allowed_ip_remove(dp, id, p->family, p->addr, p->cidr);
 }
 
+/* What a budget (wg_dp_route_budget_*) answers for n prefixes. */
+static int
+budget(struct wg_dp *dp, bool from_empty, const struct pfx *p, unsigned int n)
+{
+	struct wg_dp_route_budget *b = wg_dp_route_budget_start(dp, from_empty);
+	unsigned int i;
+	int rc = 0;
+
+	cr_assert_not_null(b);
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = wg_dp_route_budget_charge(b, p[i].family, p[i].addr, p[i].cidr);
+	wg_dp_route_budget_end(b);
+	return rc;
+}
+
+/*
+ * The capacity count agrees with DPDK where a table is full: p, refused,
+ * does not fit rte_fib/rte_lpm6 themselves either (the count is not too
+ * strict), and a budget refuses it (nor too lenient: the tables' own
+ * refusal would otherwise have come first).
+ */
+static void
+refused_by_dpdk_too(struct wg_dp *dp, const struct pfx *p)
+{
+	struct dp_route_copy *c = &dp->rt_copy[0];
+	uint32_t a;
+
+	cr_assert_eq(budget(dp, false, p, 1), -ENOSPC);
+	if (p->family == WG_AF_INET6) {
+		cr_assert_eq(rte_lpm6_add(c->lpm6, p->addr, p->cidr, 0), -ENOSPC);
+		return;
+	}
+	memcpy(&a, p->addr, 4);
+	cr_assert_eq(rte_fib_add(c->fib4, rte_be_to_cpu_32(a), p->cidr, 2),
+		     -ENOSPC);
+}
+
 struct probe {
 	uint8_t family;
 	uint8_t addr[16];
@@ -1019,8 +1056,76 @@ H_TEST(routes, full_table_v6, .timeout = 60)
 	probes_of(&fail, pr, &n);
 	check_both(h_a.dp, &ref, pr, n, "full");
 	cr_assert_eq(dp_add(h_a.dp, ids[1], &fail), -ENOSPC);
+	refused_by_dpdk_too(h_a.dp, &fail);
 	check_both(h_a.dp, &ref, pr, n, "after a refused add");
 	cr_log_info("IPv6: %u random /128s filled the table", ref.n);
+}
+
+/*
+ * fd00:00<a>:00<b><random>/n: the groups of /24 to /48 shared by many
+ * (a, b < 16), those further down mostly a rule's own. n is 120..128, or
+ * any of 25..128 one time in 8: more groups a rule than the 8 the table is
+ * sized with, so the groups run out before the rules.
+ */
+static struct pfx
+clustered6(void)
+{
+	struct pfx p = { .family = WG_AF_INET6 };
+	unsigned int i;
+
+	p.cidr = (uint8_t)(rnd() % 8 == 0 ? 25 + rnd() % 104 : 120 + rnd() % 9);
+	p.addr[0] = 0xfd;
+	p.addr[3] = (uint8_t)(rnd() % 16);
+	p.addr[5] = (uint8_t)(rnd() % 16);
+	for (i = 6; i < 16; i++)
+		p.addr[i] = (uint8_t)rnd();
+	for (i = p.cidr; i < 128; i++)
+		p.addr[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
+	return p;
+}
+
+/*
+ * rte_lpm6's tbl8 groups, counted (route_cap.c) through adds and removals:
+ * fill with prefixes of every length over shared groups until refused,
+ * remove half, fill again. Each time the table is full, rte_lpm6 itself
+ * has no room for the refused prefix, and every route admitted routes.
+ */
+H_TEST(routes, group_count_exact_v6, .timeout = 60)
+{
+	static struct ref ref;
+	static struct probe pr[PROBE_MAX];
+	uint32_t id, round, i;
+	unsigned int n;
+	struct pfx p;
+	int rc;
+
+	gw_a();
+	rng = 4242;
+	id = (uint32_t)wg_dp_peer_add(h_a.dp);
+	for (round = 0; round < 3; round++) {
+		wg_dp_routes_batch_begin(h_a.dp);
+		for (rc = 0, i = 0; rc == 0; i++) {
+			cr_assert(i < 100000, "the table never filled");
+			p = clustered6();
+			rc = dp_add(h_a.dp, id, &p);
+			if (rc == 0)
+				ref_add(&ref, &p, id);
+		}
+		wg_dp_routes_batch_end(h_a.dp);
+		cr_assert_eq(rc, -ENOSPC);
+		refused_by_dpdk_too(h_a.dp, &p);
+		n = probes_sample(&ref, 4, pr);
+		check_both(h_a.dp, &ref, pr, n, "full");
+		cr_assert_lt(ref.n, 4096, "full before the rule limit");
+		cr_log_info("round %u: full at %u rules", round, ref.n);
+		for (i = 0; i < ref.n; i++) {
+			p = ref.r[i].p;
+			if (rnd() % 2 == 0 && ref_del(&ref, &p, id)) {
+				cr_assert_eq(dp_del(h_a.dp, id, &p), 0);
+				i--;
+			}
+		}
+	}
 }
 
 /*
@@ -1137,6 +1242,7 @@ Test(routes, full_tbl8_v4, .timeout = 60)
 	probes_of(&p, pr, &n);
 	wg_dp_routes_batch_end(dp);
 	cr_assert_eq(dp_add(dp, ids[0], &p), -ENOSPC);
+	refused_by_dpdk_too(dp, &p);
 	add_both(dp, &ref, ids[1], "10.0.0.2/32");
 	add_both(dp, &ref, ids[2], "11.1.2.0/24");
 	/* The reference holds every 64th /32: the probes of its prefixes
@@ -1188,6 +1294,25 @@ check_cgnat(struct wg_dp *dp, const uint32_t *ids, uint32_t n, bool present)
 }
 
 /*
+ * A budget for 100,000 /32s in 391 /24s fits 65,536 tbl8 groups: each /24
+ * is counted once (a group per /32 would be 100,000). From empty, 200,000
+ * charges fill the 200,000 rules (3 prefixes charged twice count twice)
+ * and one more does not fit.
+ */
+static void
+budget_cgnat(struct wg_dp *dp)
+{
+	static struct pfx p[2 * BIG_ROUTES + 1];
+	uint32_t i;
+
+	for (i = 0; i < RTE_DIM(p); i++)
+		p[i] = cgnat4(i % (2 * BIG_ROUTES - 3));
+	cr_assert_eq(budget(dp, false, p, BIG_ROUTES), 0);
+	cr_assert_eq(budget(dp, true, p, 2 * BIG_ROUTES), 0);
+	cr_assert_eq(budget(dp, true, p, 2 * BIG_ROUTES + 1), -ENOSPC);
+}
+
+/*
  * 100,000 /32s, as `wg setconf` of 100,000 peers gives them: in one batch,
  * then all removed with their peers (one batch each), then again one
  * change at a time. Before rte_fib this took 17-33 s (rte_lpm scans its
@@ -1204,6 +1329,7 @@ Test(routes, load_100k, .timeout = 120)
 
 	for (i = 0; i < BIG_PEERS; i++)
 		ids[i] = (uint32_t)wg_dp_peer_add(dp);
+	budget_cgnat(dp);
 	t0 = now_s();
 	wg_dp_routes_batch_begin(dp);
 	for (i = 0; i < BIG_ROUTES; i++) {

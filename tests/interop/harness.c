@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "consts.h"
 #include "harness.h"
 
 #ifndef WGI_NETNS_SH
@@ -34,7 +35,7 @@ wgi_now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	return (uint64_t)ts.tv_sec * WG_NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
 uint64_t

@@ -13,9 +13,10 @@
 #include <sodium.h>
 
 #include "stream_random.h"
+#include "consts.h"
 #include "cookie.h"
 
-#define NSEC 1000000000ULL
+#define NSEC WG_NSEC_PER_SEC
 #define T0 (1000 * NSEC)	/* an arbitrary "now" on a monotonic clock */
 #define INIT_LEN sizeof(struct wg_msg_initiation)
 #define RESP_LEN sizeof(struct wg_msg_response)

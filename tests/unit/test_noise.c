@@ -12,10 +12,11 @@
 #include <sodium.h>
 
 #include "stream_random.h"
+#include "consts.h"
 #include "cookie.h"
 #include "noise.h"
 
-#define NSEC 1000000000ULL
+#define NSEC WG_NSEC_PER_SEC
 #define MSEC 1000000ULL
 #define BASE_UNIX_SEC 1700000000ULL	/* any plausible wall-clock second */
 #define FLOOD_NS (NSEC / INITIATIONS_PER_SECOND)

@@ -13,7 +13,7 @@
 #include "ratelimiter.h"
 
 #define COST RATELIMIT_PACKET_COST_NS
-#define T0 (1000ULL * 1000000000ULL)	/* clocks start well above 0 */
+#define T0 (1000ULL * WG_NSEC_PER_SEC)	/* clocks start well above 0 */
 
 static struct wg_endpoint
 ep4(uint32_t addr, uint16_t port)
