@@ -20,6 +20,10 @@
 #                                         [      fd00:10::1]        fd00:10::2/64
 #   tunnel: client 10.200.0.2, fd00:200::2   (allowed IPs on the gateway)
 #
+# Every function here may run under set -e and in an EXIT trap: what may
+# fail in a clean-up (a process already gone) is "|| :", so that one
+# failure never cuts the clean-up short.
+#
 # Every name starts with $P (at most 11 characters: ${P}edge is an
 # interface name, 15 at most); callers put their pid in it, so that two
 # runs never collide. topo_down removes everything topo_up and the
@@ -42,7 +46,7 @@ topo_netns_del() {
 	pids=$(ip netns pids "$1" 2>/dev/null)
 	if [ -n "$pids" ]; then
 		# shellcheck disable=SC2086
-		kill -TERM $pids 2>/dev/null
+		kill -TERM $pids 2>/dev/null || :
 		i=0
 		while [ $i -lt 20 ] && [ -n "$(ip netns pids "$1" 2>/dev/null)" ]; do
 			sleep 0.1
@@ -50,10 +54,9 @@ topo_netns_del() {
 		done
 		pids=$(ip netns pids "$1" 2>/dev/null)
 		# shellcheck disable=SC2086
-		[ -z "$pids" ] || kill -KILL $pids 2>/dev/null
+		[ -z "$pids" ] || kill -KILL $pids 2>/dev/null || :
 	fi
-	ip netns del "$1" 2>/dev/null
-	return 0
+	ip netns del "$1" 2>/dev/null || :
 }
 
 # Up to 5 s for a UAPI socket (wireguard-go or wgedge) to appear.
@@ -82,16 +85,15 @@ topo_wggo_stop() {
 	local pid i=0
 	for pid in $(ip netns pids "$1" 2>/dev/null); do
 		case $(cat "/proc/$pid/comm" 2>/dev/null) in
-		wireguard-go) kill -TERM "$pid" 2>/dev/null ;;
+		wireguard-go) kill -TERM "$pid" 2>/dev/null || : ;;
 		esac
 	done
 	while [ $i -lt 20 ] && [ -S "$TOPO_UAPI_DIR/$2.sock" ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	ip -n "$1" link del "$2" 2>/dev/null
+	ip -n "$1" link del "$2" 2>/dev/null || :
 	rm -f "$TOPO_UAPI_DIR/$2.sock"
-	return 0
 }
 
 # ---- The gateway topology ------------------------------------------------
@@ -214,14 +216,13 @@ topo_gateway_stop() {
 	local f="$TOPO_DIR/wgedge.pid" pid i=0
 	[ -f "$f" ] || return 0
 	pid=$(cat "$f")
-	kill -TERM "$pid" 2>/dev/null
+	kill -TERM "$pid" 2>/dev/null || :
 	while [ $i -lt 50 ] && kill -0 "$pid" 2>/dev/null; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	kill -KILL "$pid" 2>/dev/null
+	kill -KILL "$pid" 2>/dev/null || :
 	rm -f "$f"
-	return 0
 }
 
 topo_down() {
@@ -235,5 +236,4 @@ topo_down() {
 	rm -f "$TOPO_UAPI_DIR/$CLIENT_IF.sock" "$TOPO_UAPI_DIR/$WGEDGE_IF.sock" \
 		"/var/run/wgedge/$WGEDGE_IF.ctl"
 	rm -rf "/var/run/dpdk/${P}" "$TOPO_DIR"
-	return 0
 }
