@@ -59,11 +59,13 @@ topo_netns_del() {
 	ip netns del "$1" 2>/dev/null || :
 }
 
-# Up to 5 s for a UAPI socket (wireguard-go or wgedge) to appear.
+# Up to 20 s (a busy machine, a sanitizer build) for IF's UAPI socket
+# (wireguard-go or wgedge) to appear; no longer once PID, if given, is gone.
 topo_wait_socket() {
 	local i=0
-	while [ $i -lt 50 ]; do
+	while [ $i -lt 200 ]; do
 		[ -S "$TOPO_UAPI_DIR/$1.sock" ] && return 0
+		[ -z "${2:-}" ] || kill -0 "$2" 2>/dev/null || return 1
 		sleep 0.1
 		i=$((i + 1))
 	done
@@ -76,7 +78,7 @@ topo_wait_socket() {
 topo_wggo_start() {
 	LOG_LEVEL=verbose setsid ip netns exec "$1" wireguard-go -f "$2" \
 		</dev/null >>"$3" 2>&1 &
-	topo_wait_socket "$2"
+	topo_wait_socket "$2" $!
 }
 
 # wireguard-go's process in NS is the one that owns IF's socket: stopping
@@ -178,7 +180,7 @@ topo_gateway_start() {
 	setsid ip netns exec "${P}g" "$1" -- --config "$TOPO_DIR/wgedge.conf" \
 		>"$TOPO_DIR/wgedge.log" 2>&1 </dev/null &
 	echo $! >"$TOPO_DIR/wgedge.pid"
-	topo_wait_socket "$WGEDGE_IF" && return 0
+	topo_wait_socket "$WGEDGE_IF" $! && return 0
 	echo "wgedge did not start:" >&2
 	cat "$TOPO_DIR/wgedge.log" >&2
 	return 1
