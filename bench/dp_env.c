@@ -2,7 +2,9 @@
 /*
  * EAL, gateways on ring ports and their clients: see dp_env.h.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,11 +69,40 @@ wg_bench_eal_init(const int *cpus, unsigned int n, unsigned int mem_mb)
 	return 0;
 }
 
+/*
+ * EAL makes /var/run/dpdk/<file prefix> even with --no-shconf and
+ * rte_eal_cleanup() leaves it behind; the prefix is this process's own.
+ */
+static void
+runtime_dir_remove(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) <
+		    (int)sizeof(path))
+			unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
 void
 wg_bench_eal_cleanup(void)
 {
-	if (eal_lanes != 0)
-		rte_eal_cleanup();
+	char dir[PATH_MAX];
+
+	if (eal_lanes == 0)
+		return;
+	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
+	rte_eal_cleanup();
+	runtime_dir_remove(dir);
 	eal_lanes = 0;
 }
 
