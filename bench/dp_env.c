@@ -2,7 +2,6 @@
 /*
  * EAL, gateways on ring ports and their clients: see dp_env.h.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -69,30 +68,6 @@ wg_bench_eal_init(const int *cpus, unsigned int n, unsigned int mem_mb)
 	return 0;
 }
 
-/*
- * EAL makes /var/run/dpdk/<file prefix> even with --no-shconf and
- * rte_eal_cleanup() leaves it behind; the prefix is this process's own.
- */
-static void
-runtime_dir_remove(const char *dir)
-{
-	char path[PATH_MAX];
-	struct dirent *e;
-	DIR *d = opendir(dir);
-
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) <
-		    (int)sizeof(path))
-			unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 void
 wg_bench_eal_cleanup(void)
 {
@@ -102,7 +77,9 @@ wg_bench_eal_cleanup(void)
 		return;
 	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
-	runtime_dir_remove(dir);
+	/* EAL makes /var/run/dpdk/<file prefix> even with --no-shconf and
+	 * leaves it; with --no-shconf --no-telemetry it is empty by now. */
+	rmdir(dir);
 	eal_lanes = 0;
 }
 
