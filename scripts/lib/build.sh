@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The build directories, one per kind of build, named build-<kind> at the
 # top of the tree, shared by scripts/demo.sh, test.sh and bench.sh (and the
 # README):

@@ -1,3 +1,4 @@
+# shellcheck shell=dash
 # Network namespaces, veth pairs and wireguard-go for the demo and the
 # interop tests: the one place that starts and stops them. POSIX sh (dash
 # sources it through tests/interop/netns.sh; bash through the others).
@@ -144,6 +145,7 @@ topo_up() {
 }
 
 # Fresh keys for the gateway and the client: GW_KEY GW_PUB CL_KEY CL_PUB.
+# shellcheck disable=SC2034 # for the caller
 topo_keys() {
 	GW_KEY=$(wg genkey)
 	GW_PUB=$(printf '%s' "$GW_KEY" | wg pubkey)

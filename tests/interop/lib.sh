@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # What the interop test scripts share (bash): the gateway topology of
 # scripts/lib/topology.sh under names unique to the run, skipping where it
 # cannot run, TAP-like checks, and clean-up on every exit.
@@ -10,7 +11,7 @@
 #   check "what" COMMAND...     one "ok"/"not ok" line
 #   itest_finish                "N passed, N failed"; fails if any failed
 
-# shellcheck source=../../scripts/lib/topology.sh
+# shellcheck source=scripts/lib/topology.sh
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/scripts/lib/topology.sh"
 
 pass=0

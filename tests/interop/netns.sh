@@ -37,7 +37,7 @@ GO_TUN_ADDR=10.99.0.2
 GO_PORT=51820
 LIB_PORT=51821
 
-# shellcheck source=../../scripts/lib/topology.sh
+# shellcheck source=scripts/lib/topology.sh
 . "$(dirname "$0")/../../scripts/lib/topology.sh"
 
 die()
