@@ -3,6 +3,7 @@
  * EAL, gateways on ring ports and their clients: see dp_env.h.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,8 +71,15 @@ wg_bench_eal_init(const int *cpus, unsigned int n, unsigned int mem_mb)
 void
 wg_bench_eal_cleanup(void)
 {
-	if (eal_lanes != 0)
-		rte_eal_cleanup();
+	char dir[PATH_MAX];
+
+	if (eal_lanes == 0)
+		return;
+	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
+	rte_eal_cleanup();
+	/* EAL makes /var/run/dpdk/<file prefix> even with --no-shconf and
+	 * leaves it; with --no-shconf --no-telemetry it is empty by now. */
+	rmdir(dir);
 	eal_lanes = 0;
 }
 

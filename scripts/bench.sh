@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds wgedge-bench (plain release build in
-# build-bench), runs it with its defaults and writes into bench/out/:
+# Installs what is missing, builds wgedge-bench (release build in
+# build-bench: see scripts/lib/build.sh), runs it with its defaults and
+# writes into bench/out/:
 #   results.json   every figure, machine and configuration (one JSON object)
 #   table.txt      the table printed to the terminal
 #   gbps.png mpps.png cycles.png   bench/plot.sh's crypto plots
@@ -21,16 +22,11 @@ cd "$top"
 # shellcheck source=scripts/deps.sh
 . scripts/deps.sh
 wgedge_install_deps
-
-dir=build-bench
-opts=(-Dbuildtype=release -Dsanitize=false)
-if [ -d "$dir" ]; then
-	meson setup --reconfigure "$dir" "${opts[@]}" >/dev/null
-else
-	meson setup "$dir" "${opts[@]}" >/dev/null
-fi
+# shellcheck source=scripts/lib/build.sh
+. scripts/lib/build.sh
 # The benchmark alone: nothing else needs building for it.
-ninja -C "$dir" bench/wgedge-bench >/dev/null
+wgedge_build bench bench/wgedge-bench
+dir=$WGEDGE_BUILD_DIR
 
 out=bench/out
 mkdir -p "$out"

@@ -20,31 +20,31 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 
-echo "== building"
-[ -d build ] || meson setup build >/dev/null
-ninja -C build control/wgedge >/dev/null
+echo "== building (build-plain)"
+# shellcheck source=scripts/lib/build.sh
+. scripts/lib/build.sh
+wgedge_build plain control/wgedge
 
-P=wgd
+P=wgd$$
 # shellcheck source=scripts/lib/topology.sh
 . scripts/lib/topology.sh
-trap topo_down EXIT INT TERM
-topo_down
+trap topo_down EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 topo_up
-
-gw_key=$(wg genkey); gw_pub=$(printf '%s' "$gw_key" | wg pubkey)
-cl_key=$(wg genkey); cl_pub=$(printf '%s' "$cl_key" | wg pubkey)
+topo_keys
 
 echo "== starting wgedge (net_af_packet on veth pairs, --no-huge)"
-topo_gateway_config "$gw_key"
-topo_gateway_start build/control/wgedge
+topo_gateway_config "$GW_KEY"
+topo_gateway_start "$WGEDGE_BUILD_DIR/control/wgedge"
 sed 's/^/   /' "$TOPO_DIR/wgedge.log"
 
 echo "== adding the client as a peer with the stock wg tool"
-echo "   wg set $WGEDGE_IF peer $cl_pub allowed-ips 10.200.0.2/32,fd00:200::2/128"
-wg set "$WGEDGE_IF" peer "$cl_pub" allowed-ips 10.200.0.2/32,fd00:200::2/128
+echo "   wg set $WGEDGE_IF peer $CL_PUB allowed-ips 10.200.0.2/32,fd00:200::2/128"
+wg set "$WGEDGE_IF" peer "$CL_PUB" allowed-ips 10.200.0.2/32,fd00:200::2/128
 
 echo "== starting the client (wireguard-go) in its own namespace"
-topo_client_start "$cl_key" "$gw_pub"
+topo_client_start "$CL_KEY" "$GW_PUB" 192.0.2.1:51820
 
 echo "== ping through the tunnel (IPv4, then IPv6)"
 topo_ns c ping -c 3 -i 0.3 -W 2 10.10.0.2

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds wgedge twice (plain, and with
-# AddressSanitizer + UndefinedBehaviorSanitizer) and runs every test suite in
-# both builds. Exits non-zero if anything fails.
+# Installs what is missing, builds wgedge twice (plain in build-plain, and
+# with AddressSanitizer + UndefinedBehaviorSanitizer in build-sanitize: see
+# scripts/lib/build.sh) and runs every test suite in both builds. Exits
+# non-zero if anything fails.
 #
 #   scripts/test.sh               everything
 #   WGEDGE_BUILDS=plain scripts/test.sh    one build only (plain | sanitize)
@@ -13,6 +14,8 @@ cd "$top"
 # shellcheck source=scripts/deps.sh
 . scripts/deps.sh
 wgedge_install_deps
+# shellcheck source=scripts/lib/build.sh
+. scripts/lib/build.sh
 
 builds=${WGEDGE_BUILDS:-"plain sanitize"}
 total_pass=0
@@ -21,15 +24,9 @@ total_skip=0
 status=0
 
 run_build() {
-	local name=$1 dir=build-$1 opts=()
-	[ "$name" = sanitize ] && opts=(-Dsanitize=true)
+	local name=$1 dir=build-$1
 	echo "=== $name build ($dir)"
-	if [ -d "$dir" ]; then
-		meson setup --reconfigure "$dir" "${opts[@]}" >/dev/null
-	else
-		meson setup "$dir" "${opts[@]}" >/dev/null
-	fi
-	ninja -C "$dir" >/dev/null
+	wgedge_build "$name"
 	echo "=== $name tests"
 	local rc=0
 	# The sanitizer and leak-check environment is meson's default test setup.

@@ -2,8 +2,11 @@
 /*
  * The dataplane tests' harness: see harness.h.
  */
+#include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -579,10 +582,37 @@ h_check_no_leaks(void)
 	}
 }
 
+/*
+ * EAL makes /var/run/dpdk/<file prefix> even with --no-shconf (no option
+ * avoids it) and rte_eal_cleanup() leaves it, with the telemetry socket
+ * whose unlink waits for exit. The prefix is this process's own, so what
+ * is in the directory is ours to remove.
+ */
+static void
+runtime_dir_remove(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) <
+		    (int)sizeof(path))
+			unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
 void
 h_teardown(void)
 {
 	struct h_gw *gws[] = { &h_a, &h_b };
+	char dir[PATH_MAX];
 	unsigned int i;
 
 	for (i = 0; i < RTE_DIM(gws); i++)
@@ -596,5 +626,25 @@ h_teardown(void)
 	for (i = 0; i < h_n_rings; i++)
 		rte_ring_free(h_rings[i]);
 	h_n_rings = 0;
+	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	runtime_dir_remove(dir);
+}
+
+uint64_t
+h_deadline(unsigned int seconds)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec + seconds;
+}
+
+bool
+h_before(uint64_t deadline)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec < deadline;
 }

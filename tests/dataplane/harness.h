@@ -127,6 +127,15 @@ void h_outer_fix(uint8_t *frame, uint16_t len);
 /* Offsets in an outer frame (no IPv4 options): the WireGuard message. */
 uint16_t h_outer_msg_off(const uint8_t *frame);
 
+/*
+ * Waiting on another lcore: a deadline seconds from now, and whether it is
+ * still ahead. Tests wait for a condition until a generous deadline (the
+ * machine may be busy), never for a number of iterations.
+ */
+enum { H_WAIT_S = 30 };
+uint64_t h_deadline(unsigned int seconds);
+bool h_before(uint64_t deadline);
+
 uint64_t h_drop(const struct h_gw *g, enum wg_dp_drop r);
 void h_stats(const struct h_gw *g, struct wg_dp_stats *st);
 

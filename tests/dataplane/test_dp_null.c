@@ -126,15 +126,23 @@ H_TEST(null, sustained_encrypt_polled, .timeout = 60)
 H_TEST(null, sustained_encrypt_launched, .timeout = 60)
 {
 	struct wg_dp_worker *w;
-	unsigned int sent = 0, i;
+	unsigned int sent = 0;
+	uint64_t deadline;
 
 	gw_with_peer(true);
 	w = wg_dp_worker_get(h_a.dp, 0);
 	cr_assert(wg_dp_worker_launch(w, rte_get_next_lcore(-1, 1, 0)) == 0);
-	while (sent < SUSTAINED)
+	/* The worker shares the CPUs with everything else on the machine:
+	 * wait for it by the clock, generously, never by a count of spins. */
+	deadline = h_deadline(H_WAIT_S);
+	while (sent < SUSTAINED && h_before(deadline))
 		sent += inject(sent, SUSTAINED - sent);
-	for (i = 0; i < 1000000 && rte_ring_count(h_a.clear_rx[0]) != 0; i++)
+	cr_assert_eq(sent, SUSTAINED, "the worker took %u packets in %u s",
+		     sent, (unsigned int)H_WAIT_S);
+	while (rte_ring_count(h_a.clear_rx[0]) != 0 && h_before(deadline))
 		rte_pause();
+	cr_assert_eq(rte_ring_count(h_a.clear_rx[0]), 0,
+		     "the worker drained its ring in %u s", (unsigned int)H_WAIT_S);
 	/* Stopping flushes what the worker still buffers. */
 	cr_assert(wg_dp_worker_stop(w) == 0);
 	check_all_sent(SUSTAINED);

@@ -22,6 +22,8 @@
 # down kills what runs in NAME-go (only wireguard-go and pings the test
 # started), deletes both namespaces and the UAPI socket; it is idempotent and
 # safe to run on a half-built topology. up runs down itself on any failure.
+# The namespace and wireguard-go pieces are scripts/lib/topology.sh's, the
+# ones the demo and the gateway tests use.
 #
 # Exit status of up: 0 ready; 77 network namespaces unavailable here (the
 # caller skips); anything else a real failure (see LOGFILE).
@@ -34,7 +36,9 @@ LIB_TUN_ADDR=10.99.0.1
 GO_TUN_ADDR=10.99.0.2
 GO_PORT=51820
 LIB_PORT=51821
-UAPI_DIR=/var/run/wireguard
+
+# shellcheck source=scripts/lib/topology.sh
+. "$(dirname "$0")/../../scripts/lib/topology.sh"
 
 die()
 {
@@ -56,75 +60,26 @@ names()
 	WG_IF=${NAME}wg
 }
 
-ns_exists()
-{
-	[ -e "/var/run/netns/$1" ]
-}
-
-# Stops every process in the go namespace: TERM, up to 2 s, then KILL.
-kill_ns_pids()
-{
-	ns_exists "$NS_GO" || return 0
-	pids=$(ip netns pids "$NS_GO" 2>/dev/null)
-	[ -n "$pids" ] || return 0
-	kill -TERM $pids 2>/dev/null
-	i=0
-	while [ $i -lt 20 ]; do
-		pids=$(ip netns pids "$NS_GO" 2>/dev/null)
-		[ -n "$pids" ] || return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	kill -KILL $pids 2>/dev/null
-	sleep 0.1
-}
-
 do_down()
 {
 	names "$1"
-	kill_ns_pids
-	for ns in "$NS_GO" "$NS_LIB"; do
-		if ns_exists "$ns"; then
-			ip netns del "$ns" 2>/dev/null
-		fi
-	done
+	topo_netns_del "$NS_GO"
+	# Not topo_netns_del: the test process itself runs in NS_LIB.
+	ip netns del "$NS_LIB" 2>/dev/null
 	# Normally gone with the namespace; a leftover from a crash is not.
 	ip link del "$VETH_LIB" 2>/dev/null
-	rm -f "$UAPI_DIR/$WG_IF.sock"
+	rm -f "$TOPO_UAPI_DIR/$WG_IF.sock"
 	return 0
-}
-
-wait_for_socket()
-{
-	i=0
-	while [ $i -lt 50 ]; do
-		[ -S "$UAPI_DIR/$WG_IF.sock" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
 }
 
 build_links()
 {
 	ip link add "$VETH_LIB" netns "$NS_LIB" type veth \
 		peer name "$VETH_GO" netns "$NS_GO" || return 1
-	ip -n "$NS_LIB" link set lo up &&
-	ip -n "$NS_GO" link set lo up &&
 	ip -n "$NS_LIB" addr add "$LIB_ADDR/24" dev "$VETH_LIB" &&
 	ip -n "$NS_GO" addr add "$GO_ADDR/24" dev "$VETH_GO" &&
 	ip -n "$NS_LIB" link set "$VETH_LIB" up &&
 	ip -n "$NS_GO" link set "$VETH_GO" up
-}
-
-start_wireguard_go()
-{
-	log=$1
-	# setsid: out of the test's session, so a terminal or test-runner
-	# signal to the group does not reach it; down kills it by namespace.
-	LOG_LEVEL=verbose setsid ip netns exec "$NS_GO" \
-		wireguard-go -f "$WG_IF" </dev/null >>"$log" 2>&1 &
-	wait_for_socket || return 1
 }
 
 configure_wireguard_go()
@@ -144,18 +99,19 @@ do_up()
 	[ $# -eq 4 ] || die "usage: up NAME LIB_PUBKEY_B64 GO_PRIVKEY_FILE LOGFILE"
 	names "$1"
 	do_down "$1"
-	if ! ip netns add "$NS_LIB" 2>/dev/null; then
+	if ! topo_netns_add "$NS_LIB" 2>/dev/null; then
 		echo "netns.sh: 'ip netns add' failed" >&2
+		do_down "$1"
 		exit 77
 	fi
-	ip netns add "$NS_GO" || { do_down "$1"; exit 77; }
+	topo_netns_add "$NS_GO" || { do_down "$1"; exit 77; }
 	if ! build_links; then
 		do_down "$1"
 		die "could not build the veth pair"
 	fi
-	if ! start_wireguard_go "$4"; then
+	if ! topo_wggo_start "$NS_GO" "$WG_IF" "$4"; then
 		do_down "$1"
-		die "wireguard-go did not create $UAPI_DIR/$WG_IF.sock"
+		die "wireguard-go did not create $TOPO_UAPI_DIR/$WG_IF.sock"
 	fi
 	if ! configure_wireguard_go "$2" "$3"; then
 		do_down "$1"

@@ -11,55 +11,15 @@
 set -uo pipefail
 
 bin=$(realpath "$1")
-top=$(cd "$(dirname "$0")/../.." && pwd)
-P=wgt$(($$ % 10000))
-# shellcheck source=scripts/lib/topology.sh
-. "$top/scripts/lib/topology.sh"
+TEST=interop-gateway
+P=wgt$$
+# shellcheck source=tests/interop/lib.sh
+. "$(dirname "$0")/lib.sh"
 
-pass=0
-fail=0
-check() {
-	local what=$1
-	shift
-	if "$@" >"$TOPO_DIR/last.out" 2>&1; then
-		echo "ok - $what"
-		pass=$((pass + 1))
-	else
-		echo "not ok - $what"
-		sed 's/^/#   /' "$TOPO_DIR/last.out" | tail -15
-		fail=$((fail + 1))
-	fi
-}
-
-skip() {
-	echo "SKIPPED: interop-gateway: $1"
-	exit 77
-}
-
-[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces)"
-for t in wireguard-go wg ip ping iperf3 ethtool; do
-	command -v "$t" >/dev/null || skip "$t is not installed"
-done
-ip netns add "${P}probe" 2>/dev/null || skip "cannot create network namespaces"
-ip netns del "${P}probe"
-
-on_exit() {
-	if [ "$fail" -ne 0 ] && [ -d "$TOPO_DIR" ]; then
-		echo "# wgedge log:"
-		sed 's/^/#   /' "$TOPO_DIR/wgedge.log" | tail -20
-	fi
-	topo_down
-}
-trap on_exit EXIT
-
-topo_down
-topo_up
-gw_key=$(wg genkey); gw_pub=$(printf '%s' "$gw_key" | wg pubkey)
-cl_key=$(wg genkey); cl_pub=$(printf '%s' "$cl_key" | wg pubkey)
-topo_gateway_config "$gw_key"
-topo_gateway_start "$bin" || exit 1
-wg set "$WGEDGE_IF" peer "$cl_pub" allowed-ips 10.200.0.2/32,fd00:200::2/128
-topo_client_start "$cl_key" "$gw_pub"
+itest_require wireguard-go ping iperf3 ethtool
+itest_gateway_up "$bin"
+wg set "$WGEDGE_IF" peer "$CL_PUB" allowed-ips 10.200.0.2/32,fd00:200::2/128
+topo_client_start "$CL_KEY" "$GW_PUB" 192.0.2.1:51820 || exit 1
 
 # The first ping starts the handshake (wgedge answers as responder).
 ping_until() { # ns dst [extra ping args]
@@ -103,31 +63,21 @@ check "client roams to a new endpoint: traffic continues" ping_until c 10.10.0.2
 check "wgedge follows the client to its new endpoint" endpoint_is 192.0.2.2:51877
 
 # wgedge as initiator: a fresh client that knows no endpoint for wgedge.
-topo_kill wireguard-go
-topo_ns c ip link del "$CLIENT_IF" 2>/dev/null
-rm -f "/var/run/wireguard/$CLIENT_IF.sock"
-setsid ip netns exec "${P}c" wireguard-go -f "$CLIENT_IF" >"$TOPO_DIR/wireguard-go.log" 2>&1 </dev/null &
-echo $! >"$TOPO_DIR/wireguard-go.pid"
-for _ in $(seq 1 50); do [ -S "/var/run/wireguard/$CLIENT_IF.sock" ] && break; sleep 0.1; done
-topo_ns c wg set "$CLIENT_IF" private-key "$TOPO_DIR/client.key" listen-port 51900 \
-	peer "$gw_pub" allowed-ips 10.10.0.0/24,fd00:10::/64
-topo_ns c ip addr add 10.200.0.2/32 dev "$CLIENT_IF"
-topo_ns c ip link set "$CLIENT_IF" up
-topo_ns c ip route add 10.10.0.0/24 dev "$CLIENT_IF"
+topo_client_stop
+topo_client_start "$CL_KEY" "$GW_PUB" "" 51900 || exit 1
 # The gateway forgets the old client's session (re-added fresh), knows the
 # new one's endpoint, and must start the handshake itself.
-wg set "$WGEDGE_IF" peer "$cl_pub" remove
-wg set "$WGEDGE_IF" peer "$cl_pub" allowed-ips 10.200.0.2/32,fd00:200::2/128 \
+wg set "$WGEDGE_IF" peer "$CL_PUB" remove
+wg set "$WGEDGE_IF" peer "$CL_PUB" allowed-ips 10.200.0.2/32,fd00:200::2/128 \
 	endpoint 192.0.2.2:51900
 check "handshake with wgedge as initiator (server pings the client)" \
 	ping_until s 10.200.0.2
 
 # Removal through the wg tool: the client can no longer reach the server.
-wg set "$WGEDGE_IF" peer "$cl_pub" remove
+wg set "$WGEDGE_IF" peer "$CL_PUB" remove
 check "a removed peer can no longer send" \
 	bash -c "! ip netns exec ${P}c ping -c 2 -W 1 10.10.0.2"
 check "wg show lists no peer after removal" \
 	bash -c "[ -z \"\$(wg show $WGEDGE_IF peers)\" ]"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+itest_finish
