@@ -227,6 +227,7 @@ create_parts(struct wg_dp *dp, const struct wg_dp_conf *c)
 	    (rc = create_rings(dp, stage)) != 0 ||
 	    (rc = dp_peers_create(dp)) != 0 ||
 	    (rc = dp_index_create(dp)) != 0 ||
+	    (rc = dp_hs_queue_create(dp)) != 0 ||
 	    (rc = dp_routes_create(dp, r4, r6)) != 0 ||
 	    (rc = dp_port_setup(dp, WG_DP_PORT_OUTER, &c->port[WG_DP_PORT_OUTER],
 				nb_rxd, nb_txd)) != 0 ||
@@ -303,6 +304,7 @@ wg_dp_destroy(struct wg_dp *dp)
 	dp_peers_free(dp);
 	dp_workers_free(dp);
 	dp_routes_free(dp);
+	dp_hs_queue_free(dp);
 	dp_index_free(dp);
 	free_ring_mbufs(dp->hs_ring);
 	free_ring_mbufs(dp->stage_ring);

@@ -236,13 +236,33 @@ unsigned int wg_dp_events_poll(struct wg_dp *dp, struct wg_dp_event *ev,
  */
 void wg_dp_set_mac1_key(struct wg_dp *dp, const uint8_t key[NOISE_SYMMETRIC_KEY_LEN]);
 /*
- * Handshake messages whose mac1 checked (cookie replies unchecked: they have
- * none), as received frames; the caller frees them (rte_pktmbuf_free).
+ * Initiations and responses whose mac1 checked, as received frames; the
+ * caller frees them (rte_pktmbuf_free).
  */
 unsigned int wg_dp_handshake_dequeue(struct wg_dp *dp, struct rte_mbuf **m,
 				     unsigned int n);
 /* How many wait: the control thread is "under load" above a threshold. */
 unsigned int wg_dp_handshake_backlog(const struct wg_dp *dp);
+/*
+ * True once after workers dropped initiations or responses because the
+ * ring above was full (more arrive than the control thread takes).
+ */
+bool wg_dp_handshake_overflowed(struct wg_dp *dp);
+/*
+ * Cookie replies, on their own small ring (they have no mac1: anyone can
+ * make them, and they must not crowd out initiations and responses).
+ * Workers pass only replies whose receiver index is one of ours: a keypair
+ * or an index marked with wg_dp_cookie_wait().
+ */
+unsigned int wg_dp_cookie_dequeue(struct wg_dp *dp, struct rte_mbuf **m,
+				  unsigned int n);
+/* Marks (waiting) or unmarks a local index of a handshake in flight. */
+void wg_dp_cookie_wait(struct wg_dp *dp, uint32_t local_index, bool waiting);
+/* The peer id whose installed keypair has this local index, or -ENOENT. */
+int wg_dp_index_peer(struct wg_dp *dp, uint32_t local_index);
+/* True if a ring to the control thread (handshakes, cookies, events) holds
+ * work: the control thread must not sleep. */
+bool wg_dp_control_busy(const struct wg_dp *dp);
 /* The source endpoint and the message of a dequeued frame. Any thread. */
 int wg_dp_handshake_parse(const struct rte_mbuf *m, struct wg_endpoint *src,
 			  const uint8_t **msg, uint16_t *len);

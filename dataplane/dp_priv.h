@@ -44,6 +44,7 @@ enum {
 	WG_DP_DRAIN_US = 100,		/* TX buffers flushed at least this often */
 	WG_DP_TXBUF = 2 * WG_DP_BURST,
 	WG_DP_CTL_RING = 1024,		/* control frames via worker 0 */
+	WG_DP_COOKIE_RING = 256,	/* cookie replies to the control thread */
 	WG_DP_ETH_LEN = RTE_ETHER_HDR_LEN,
 	/* Outer headers in front of the transport header, at most. */
 	WG_DP_OUTER_MAX = RTE_ETHER_HDR_LEN + WG_IPV6_HDR_LEN + WG_UDP_HDR_LEN,
@@ -237,6 +238,9 @@ struct wg_dp {
 	struct dp_route_copy *rt_cur;	/* atomic: the copy workers read */
 	struct dp_routes *rt;		/* route.c: batch and bookkeeping */
 	struct rte_ring *hs_ring;	/* mbufs to the control thread */
+	struct rte_ring *ck_ring;	/* cookie replies: hs_queue.c */
+	uint16_t *ck_wait;		/* [index_mask + 1]: hs_queue.c */
+	uint32_t hs_overflow;		/* atomic: hs_ring refused a message */
 	struct rte_ring *ev_ring;	/* uint32_t peer ids with events */
 	struct rte_ring *stage_ring;	/* mbufs (peer id in hash.usr) */
 
@@ -352,6 +356,27 @@ dp_peer_ep_read(const struct wg_dp_peer *p, struct wg_dp_ep *ep)
 	} while (rte_seqlock_read_retry(&p->ep_lock, sn));
 }
 
+/*
+ * The UDP checksum of a classified outer frame, checked before we trust its
+ * addresses to roam to (data and handshake messages alike).
+ */
+static inline bool
+dp_outer_l4_csum_ok(const struct rte_mbuf *m)
+{
+	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, m->l2_len);
+	const struct rte_udp_hdr *udp = (const void *)(l3 + m->l3_len);
+	uint64_t f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+
+	if (f == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+		return true;
+	if (f == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+		return false;
+	if (RTE_ETH_IS_IPV4_HDR(m->packet_type))
+		return udp->dgram_cksum == 0 ||
+		       rte_ipv4_udptcp_cksum_verify((const void *)l3, udp) == 0;
+	return rte_ipv6_udptcp_cksum_verify((const void *)l3, udp) == 0;
+}
+
 /* The copy of the route tables workers read (see route.c). */
 static inline struct dp_route_copy *
 dp_routes_cur(const struct wg_dp *dp)
@@ -421,6 +446,12 @@ void dp_peers_free(struct wg_dp *dp);
 void dp_ep_build(const struct wg_dp *dp, struct wg_dp_ep *ep,
 		 const struct wg_endpoint *addr);
 void dp_stage_collect(struct wg_dp *dp);
+
+/* hs_queue.c */
+int dp_hs_queue_create(struct wg_dp *dp);
+void dp_hs_queue_free(struct wg_dp *dp);
+bool dp_cookie_index_known(const struct wg_dp *dp, uint32_t index_le);
+void dp_hs_overflow(struct wg_dp *dp);
 
 /* classify.c */
 void dp_outer_input(struct wg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n);
