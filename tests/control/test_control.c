@@ -11,6 +11,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <rte_mbuf.h>
@@ -427,5 +428,240 @@ H_TEST(control, removed_peer_can_no_longer_send)
 	h_ring_take(h_a.clear_tx[0], &out, 1);
 	cr_assert_null(out, "a removed peer's packet crossed");
 	cr_assert_eq(h_drop(&h_a, WG_DROP_UNKNOWN_INDEX), before + 1);
+	pair_stop();
+}
+
+/*
+ * Floods. A spoofed flood goes into B's outer RX ring around A's real
+ * handshake messages, each round as many frames as the ring holds (the
+ * most this test can make), then B's worker takes them all. Cookie replies
+ * cost an attacker nothing and B nothing to drop: B's control thread has
+ * one poll per round (the flood outruns it by far). Initiations with a
+ * valid mac1 cost B a cookie reply each: B's control thread runs while its
+ * rings hold work, as its loop does. A starts a handshake whenever
+ * FLOOD_RETRY_NS passed since its last try (B answers with a cookie under
+ * load, and A's next try carries mac2); the test counts those A completes.
+ */
+enum flood_kind {
+	FLOOD_COOKIE,			/* spoofed cookie replies (no mac1) */
+	FLOOD_MAC1			/* initiations with a valid mac1, no Noise */
+};
+
+enum {
+	FLOOD_GOAL = 6,			/* handshakes that must complete */
+	FLOOD_SPOOF_NET = 250		/* spoofed sources: 10.250.x.y */
+};
+
+#define FLOOD_DEADLINE_NS (60 * WG_NSEC_PER_SEC)
+/* Over TAI64N's granule and 1/INITIATIONS_PER_SECOND: B takes each try. */
+#define FLOOD_RETRY_NS (30 * 1000000ULL)
+
+struct flood {
+	enum flood_kind kind;
+	uint8_t tmpl[FRAME_MAX];	/* a frame from A to B, to rewrite */
+	uint16_t len, off;
+	uint32_t k;			/* frames made so far */
+	uint32_t known_index;		/* B's keypair index, 0: none yet */
+	struct wg_cookie ck;		/* mac1 for B */
+};
+
+/* The bytes of a frame carrying msg from A's outer address to B. */
+static uint16_t
+frame_template(uint8_t *f, const void *msg, uint16_t len)
+{
+	struct rte_mbuf *m;
+	uint16_t n;
+
+	cr_assert_eq(wg_dp_control_send(h_a.dp, &h_b.ep4, msg, len), 0);
+	h_poll(&h_a);
+	cr_assert_eq(h_ring_take(h_a.outer_tx[h_a.nq], &m, 1), 1);
+	n = h_copy(m, f, FRAME_MAX);
+	rte_pktmbuf_free(m);
+	return n;
+}
+
+static void
+flood_init(struct flood *fl, enum flood_kind kind)
+{
+	uint8_t msg[sizeof(struct wg_msg_initiation)] = { 0 };
+
+	memset(fl, 0, sizeof(*fl));
+	fl->kind = kind;
+	wg_cookie_init(&fl->ck, h_b.id.static_public);
+	fl->len = frame_template(fl->tmpl, msg, kind == FLOOD_COOKIE ?
+				 sizeof(struct wg_msg_cookie) :
+				 sizeof(struct wg_msg_initiation));
+	fl->off = h_outer_msg_off(fl->tmpl);
+}
+
+/*
+ * One flood frame from a spoofed source. Cookie replies: every other one
+ * names B's live keypair once there is one (an on-path attacker saw it),
+ * so that they pass the workers' filter and only their own ring stops them.
+ */
+static struct rte_mbuf *
+flood_frame(struct flood *fl)
+{
+	uint8_t f[FRAME_MAX], *msg = f + fl->off;
+	uint32_t k = fl->k++, index;
+	size_t mlen = fl->len - fl->off;
+
+	memcpy(f, fl->tmpl, fl->len);
+	memcpy(f + 14 + 12, (uint8_t[]){ 10, FLOOD_SPOOF_NET, (uint8_t)(k >> 8),
+					 (uint8_t)k }, 4);
+	randombytes_buf(msg, mlen);
+	if (fl->kind == FLOOD_COOKIE) {
+		msg[0] = MESSAGE_HANDSHAKE_COOKIE;
+		index = wg_le32(fl->known_index);
+		if (k % 2 == 0 && fl->known_index != 0)
+			memcpy(msg + offsetof(struct wg_msg_cookie, receiver_index),
+			       &index, sizeof(index));
+	} else {
+		msg[0] = MESSAGE_HANDSHAKE_INITIATION;
+	}
+	memset(msg + 1, 0, 3);
+	if (fl->kind == FLOOD_MAC1)
+		wg_cookie_add_macs(&fl->ck, msg, mlen, wg_dp_clock_ns());
+	h_outer_fix(f, fl->len);
+	return h_frame(&h_b, f, fl->len);
+}
+
+/* Fills B's outer RX ring up to want frames waiting. */
+static void
+flood_fill(struct flood *fl, unsigned int want)
+{
+	struct rte_ring *r = h_b.outer_rx[0];
+	struct rte_mbuf *m;
+
+	while (rte_ring_count(r) < want && rte_ring_free_count(r) > 0) {
+		m = flood_frame(fl);
+		h_ring_put(r, &m, 1);
+	}
+}
+
+/* B's answers to spoofed sources would fill A's RX ring: they go. */
+static void
+purge_not_for_a(void)
+{
+	struct rte_mbuf *m[H_RING_SIZE], *keep[H_RING_SIZE];
+	unsigned int n, i, k = 0;
+
+	n = h_ring_take(h_a.outer_rx[0], m, RTE_DIM(m));
+	for (i = 0; i < n; i++) {
+		if (memcmp(rte_pktmbuf_mtod_offset(m[i], uint8_t *, 14 + 16),
+			   h_a.ep4.addr.v4, 4) == 0)
+			keep[k++] = m[i];
+		else
+			rte_pktmbuf_free(m[i]);
+	}
+	h_ring_put(h_a.outer_rx[0], keep, k);
+}
+
+static void
+flood_round(struct flood *fl)
+{
+	struct rte_ring *r = h_b.outer_rx[0];
+	struct wg_dp_session s;
+
+	if (wg_dp_peer_session(h_b.dp, ctl_peer(cb)->dp_id, &s) == 0 && s.valid)
+		fl->known_index = s.local_index;
+	/* A's messages land in the middle of the flood. */
+	flood_fill(fl, H_RING_SIZE / 2);
+	h_poll(&h_a);
+	wg_control_poll(ca, 0);
+	h_poll(&h_a);
+	flood_fill(fl, H_RING_SIZE);
+	while (rte_ring_count(r) != 0)
+		h_poll(&h_b);
+	wg_control_poll(cb, 0);
+	while (fl->kind == FLOOD_MAC1 && wg_dp_control_busy(h_b.dp))
+		wg_control_poll(cb, 0);
+	h_poll(&h_b);
+	purge_not_for_a();
+}
+
+/* Handshakes A completed before the deadline, the flood running. */
+static unsigned int
+handshakes_under_flood(struct flood *fl, unsigned int goal)
+{
+	uint64_t base = stats(ca).handshakes_completed, done = 0;
+	uint64_t deadline = wg_dp_clock_ns() + FLOOD_DEADLINE_NS, last = 0, now;
+
+	while (done < goal && (now = wg_dp_clock_ns()) < deadline) {
+		if (now - last >= FLOOD_RETRY_NS) {
+			ctl_send_initiation(ca, only_peer(ca)->id, true);
+			last = now;
+		}
+		flood_round(fl);
+		done = stats(ca).handshakes_completed - base;
+	}
+	return (unsigned int)done;
+}
+
+H_TEST(control, handshakes_complete_under_cookie_flood)
+{
+	struct flood fl;
+	unsigned int done;
+
+	pair_start(true, 0);
+	flood_init(&fl, FLOOD_COOKIE);
+	done = handshakes_under_flood(&fl, FLOOD_GOAL);
+	cr_assert_eq(done, FLOOD_GOAL, "%u of %u handshakes under a cookie flood",
+		     done, FLOOD_GOAL);
+	/* Spoofed indices stop at the worker; known ones fill their own ring. */
+	cr_assert_gt(h_drop(&h_b, WG_DROP_COOKIE_UNKNOWN_INDEX), fl.k / 4);
+	cr_assert_eq(h_drop(&h_b, WG_DROP_HS_RING_FULL), 0);
+	cr_assert_eq(stats(cb).responses_tx, FLOOD_GOAL, "B never under load");
+	expect_crosses(&h_a, &h_b, 100, 20);
+	pair_stop();
+}
+
+H_TEST(control, handshakes_complete_under_mac1_flood)
+{
+	struct flood fl;
+	unsigned int done;
+
+	pair_start(true, 0);
+	flood_init(&fl, FLOOD_MAC1);
+	done = handshakes_under_flood(&fl, FLOOD_GOAL);
+	cr_assert_eq(done, FLOOD_GOAL, "%u of %u handshakes under a mac1 flood",
+		     done, FLOOD_GOAL);
+	cr_assert_gt(stats(cb).under_load_cookies, 0, "B was under load");
+	expect_crosses(&h_a, &h_b, 100, 21);
+	pair_stop();
+}
+
+/*
+ * The control thread's loop waits on its sockets; with a handshake message
+ * waiting it must not. B serves its sockets here and polls with a timeout
+ * far beyond the test's: sleeping through it would time the test out.
+ */
+H_TEST(control, poll_does_not_sleep_while_a_handshake_waits, .timeout = 30)
+{
+	struct wg_control_conf cc = {
+		.dp = NULL, .serve_socket = true, .max_peers = 4,
+	};
+	struct wg_msg_initiation junk;
+	struct wg_cookie ck;
+	struct rte_mbuf *m;
+	char ifname[16];
+
+	pair_start(true, 0);
+	wg_control_destroy(cb);
+	snprintf(ifname, sizeof(ifname), "wgefl%05u", (unsigned int)getpid() % 100000);
+	cc.dp = h_b.dp;
+	cc.ifname = ifname;
+	cr_assert_eq(wg_control_create(&cb, &cc), 0, "sockets for %s", ifname);
+	configure(cb, &h_b, &h_a, true);
+	randombytes_buf(&junk, sizeof(junk));
+	junk.header.type = wg_le32(MESSAGE_HANDSHAKE_INITIATION);
+	wg_cookie_init(&ck, h_b.id.static_public);
+	wg_cookie_add_macs(&ck, (uint8_t *)&junk, sizeof(junk), wg_dp_clock_ns());
+	m = initiation_frame(&junk);
+	h_ring_put(h_b.outer_rx[0], &m, 1);
+	h_poll(&h_b);
+	cr_assert_eq(wg_dp_handshake_backlog(h_b.dp), 1);
+	wg_control_poll(cb, 3600 * 1000);
+	cr_assert_eq(stats(cb).rejected_handshake, 1, "the message was handled");
 	pair_stop();
 }
