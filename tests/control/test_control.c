@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include <criterion/criterion.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_udp.h>
 #include <sodium.h>
 
 #include "control.h"
@@ -663,5 +665,131 @@ H_TEST(control, poll_does_not_sleep_while_a_handshake_waits, .timeout = 30)
 	cr_assert_eq(wg_dp_handshake_backlog(h_b.dp), 1);
 	wg_control_poll(cb, 3600 * 1000);
 	cr_assert_eq(stats(cb).rejected_handshake, 1, "the message was handled");
+	pair_stop();
+}
+
+/*
+ * A tries handshakes until B's response to one of them reaches A's RX
+ * ring (B takes an initiation only 1/INITIATIONS_PER_SECOND after the
+ * last, and a TAI64N timestamp only if it moved on): the response, taken
+ * before A's worker sees it.
+ */
+static void
+b_response_to_a(struct wg_msg_response *resp)
+{
+	uint64_t deadline = wg_dp_clock_ns() + 10 * WG_NSEC_PER_SEC;
+	uint8_t f[FRAME_MAX];
+	struct rte_mbuf *m;
+	uint16_t len, off;
+
+	while (wg_dp_clock_ns() < deadline) {
+		skew_b += WG_NSEC_PER_SEC;
+		ctl_send_initiation(ca, only_peer(ca)->id, true);
+		h_poll(&h_a);
+		h_poll(&h_b);
+		wg_control_poll(cb, 0);
+		h_poll(&h_b);
+		while (h_ring_take(h_a.outer_rx[0], &m, 1) == 1) {
+			len = h_copy(m, f, sizeof(f));
+			rte_pktmbuf_free(m);
+			off = h_outer_msg_off(f);
+			if (len - off == sizeof(*resp) &&
+			    f[off] == MESSAGE_HANDSHAKE_RESPONSE) {
+				memcpy(resp, f + off, sizeof(*resp));
+				return;
+			}
+		}
+		usleep(5000);
+	}
+	cr_assert_fail("B never answered A's initiation");
+}
+
+/*
+ * A, under load, answers B's response with a cookie reply (as Linux does
+ * for any handshake message without mac2). B must take it although the
+ * response's index now names a keypair, not a handshake in flight, so that
+ * its next response carries mac2 and A, still under load, can take it.
+ */
+H_TEST(control, cookie_reply_to_our_response_gives_mac2)
+{
+	struct wg_msg_response resp;
+	struct wg_msg_cookie reply;
+	uint64_t now = wg_dp_clock_ns();
+
+	pair_start(true, 0);
+	b_response_to_a(&resp);
+	cr_assert_eq(wg_cookie_validate_packet(&h_a.checker, (uint8_t *)&resp,
+					       sizeof(resp), &h_b.ep4, true, now),
+		     WG_COOKIE_VALID_MAC_BUT_NO_COOKIE);
+	wg_cookie_message_create(&h_a.checker, &reply, (uint8_t *)&resp,
+				 sizeof(resp), &h_b.ep4, now);
+	cr_assert_eq(wg_dp_control_send(h_a.dp, &h_b.ep4, &reply, sizeof(reply)), 0);
+	h_poll(&h_a);
+	h_poll(&h_b);
+	wg_control_poll(cb, 0);
+	cr_assert_eq(stats(cb).cookies_rx, 1);
+	cr_assert_eq(stats(cb).rejected_index, 0, "B looked the index up");
+	cr_assert(ctl_peer(cb)->cookie.is_valid, "B will send mac2");
+
+	b_response_to_a(&resp);
+	cr_assert_eq(wg_cookie_validate_packet(&h_a.checker, (uint8_t *)&resp,
+					       sizeof(resp), &h_b.ep4, true,
+					       wg_dp_clock_ns()),
+		     WG_COOKIE_VALID_MAC_WITH_COOKIE, "the next response has mac2");
+	pair_stop();
+}
+
+/* Gives an IPv4 frame's UDP header its right checksum, or a wrong one. */
+static void
+udp_csum_set(uint8_t *f, bool right)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(f + RTE_ETHER_HDR_LEN);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	uint16_t c;
+
+	udp->dgram_cksum = 0;
+	c = rte_ipv4_udptcp_cksum(ip, udp);
+	udp->dgram_cksum = right ? c : (uint16_t)(c == 1 ? 2 : c - 1);
+}
+
+/*
+ * An authenticated handshake message moves the endpoint to its source,
+ * but only if its UDP checksum says the source is what was sent.
+ */
+H_TEST(control, handshake_with_bad_udp_checksum_does_not_roam)
+{
+	static const uint8_t moved[4] = { 10, 0, 0, 99 };
+	uint8_t f[FRAME_MAX];
+	struct rte_mbuf *m;
+	uint16_t len;
+
+	pair_start(true, 0);
+	ctl_send_initiation(ca, only_peer(ca)->id, true);
+	h_poll(&h_a);
+	cr_assert_eq(h_ring_take(h_b.outer_rx[0], &m, 1), 1);
+	len = h_copy(m, f, sizeof(f));
+	rte_pktmbuf_free(m);
+	memcpy(f + RTE_ETHER_HDR_LEN + 12, moved, 4);
+	h_outer_fix(f, len);
+
+	udp_csum_set(f, false);
+	m = h_frame(&h_b, f, len);
+	h_ring_put(h_b.outer_rx[0], &m, 1);
+	h_poll(&h_b);
+	wg_control_poll(cb, 0);
+	cr_assert_eq(h_drop(&h_b, WG_DROP_HS_BAD_CSUM), 1);
+	cr_assert_eq(stats(cb).initiations_rx, 0);
+	cr_assert(wg_endpoint_equal(&only_peer(cb)->endpoint, &h_a.ep4), "roamed");
+
+	/* The same message with its checksum right: B answers and roams. */
+	udp_csum_set(f, true);
+	m = h_frame(&h_b, f, len);
+	h_ring_put(h_b.outer_rx[0], &m, 1);
+	h_poll(&h_b);
+	wg_control_poll(cb, 0);
+	cr_assert_eq(stats(cb).responses_tx, 1);
+	cr_assert_arr_eq(only_peer(cb)->endpoint.addr.v4, moved, 4);
+	h_poll(&h_b);
+	h_ring_free(h_a.outer_rx[0]);
 	pair_stop();
 }
