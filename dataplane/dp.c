@@ -418,6 +418,12 @@ wg_dp_stats_get(struct wg_dp *dp, struct wg_dp_stats *st)
 	stats_add(st, &dp->ctl->st);
 }
 
+void
+wg_dp_synchronize(struct wg_dp *dp)
+{
+	dp_synchronize(dp);
+}
+
 uint64_t
 wg_dp_drops_total(const struct wg_dp_stats *st)
 {

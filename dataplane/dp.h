@@ -116,8 +116,12 @@ int wg_dp_worker_stop(struct wg_dp_worker *w);
 /* A free peer id, or -ENOSPC. The peer has no endpoint, routes or keys. */
 int wg_dp_peer_add(struct wg_dp *dp);
 /*
- * Removes every route to the peer, wipes its keypairs and indices, drops its
- * staged packets, waits for the workers to forget it, then frees the id.
+ * Removes every route to the peer and wipes its keypairs and indices
+ * (workers drop its packets from now on); then, once the workers have
+ * forgotten it (one grace period), wipes its endpoint, drops its staged
+ * packets and frees the id. Inside a route batch that waits for the
+ * batch's end, so that removing many peers costs one grace period;
+ * outside, it is done before returning.
  */
 int wg_dp_peer_remove(struct wg_dp *dp, uint32_t id);
 /* ep == NULL or ep->family == WG_AF_NONE clears it. */
@@ -146,9 +150,10 @@ void wg_dp_allowed_ips_clear(struct wg_dp *dp, uint32_t id);
  * set of a million routes costs one. Batches nest: only the outermost end
  * publishes. A change refused inside a batch (-ENOSPC) changes nothing;
  * the batch's other changes stay and are published at the end.
- * wg_dp_peer_remove() inside a batch publishes the changes made so far
- * (the peer's id may be handed out again at once, and no table workers
- * read may still route to it by then).
+ * The ids of peers removed inside a batch are freed at its end, after the
+ * same grace period; wg_dp_peer_add() finding no free id meanwhile ends
+ * the batch's wait early (publishes its changes so far, waits once, and
+ * frees them).
  */
 void wg_dp_routes_batch_begin(struct wg_dp *dp);
 void wg_dp_routes_batch_end(struct wg_dp *dp);
@@ -327,6 +332,8 @@ struct wg_dp_stats {
 	uint64_t staged;		/* packets staged for a session */
 	uint64_t roamed;		/* endpoint updates from authenticated data */
 	uint64_t events_lost;		/* event ring full (must stay 0) */
+	uint64_t grace_periods;		/* RCU grace periods the control thread
+					 * waited for */
 	uint64_t drops[WG_DROP_MAX];
 };
 /* Sums the workers' and the control thread's counters. Any thread. */
@@ -338,6 +345,12 @@ uint64_t wg_dp_drops_total(const struct wg_dp_stats *st);
  * everything else reclaims itself.
  */
 void wg_dp_reclaim(struct wg_dp *dp);
+/*
+ * Waits for one grace period: afterwards no worker still holds anything
+ * unpublished before the call (a keypair it found, so it cannot roam with
+ * it any more).
+ */
+void wg_dp_synchronize(struct wg_dp *dp);
 
 /* CLOCK_MONOTONIC now, in ns (the clock of every *_ns above). */
 uint64_t wg_dp_clock_ns(void);

@@ -248,6 +248,8 @@ struct wg_dp {
 	struct wg_dp_peer_ctl *peer_ctl;	/* [max_peers] */
 	uint32_t *free_ids;		/* stack of free peer ids */
 	uint32_t n_free;
+	uint32_t *reaping;		/* removed ids awaiting a grace period */
+	uint32_t n_reaping;
 
 	rte_seqlock_t mac1_lock;
 	bool has_mac1_key;
@@ -377,6 +379,14 @@ dp_outer_l4_csum_ok(const struct rte_mbuf *m)
 	return rte_ipv6_udptcp_cksum_verify((const void *)l3, udp) == 0;
 }
 
+/* Waits for one RCU grace period (control thread), counted. */
+static inline void
+dp_synchronize(struct wg_dp *dp)
+{
+	dp->ctl->st.grace_periods++;
+	rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
+}
+
 /* The copy of the route tables workers read (see route.c). */
 static inline struct dp_route_copy *
 dp_routes_cur(const struct wg_dp *dp)
@@ -433,6 +443,7 @@ void dp_port_teardown(struct wg_dp *dp, enum wg_dp_port_role role);
 int dp_routes_create(struct wg_dp *dp, uint32_t max4, uint32_t max6);
 void dp_routes_free(struct wg_dp *dp);
 void dp_routes_peer_release(struct wg_dp *dp, uint32_t id);
+void dp_routes_sync(struct wg_dp *dp);
 
 /* keypair.c */
 int dp_index_create(struct wg_dp *dp);
@@ -446,6 +457,7 @@ void dp_peers_free(struct wg_dp *dp);
 void dp_ep_build(const struct wg_dp *dp, struct wg_dp_ep *ep,
 		 const struct wg_endpoint *addr);
 void dp_stage_collect(struct wg_dp *dp);
+void dp_peers_reap(struct wg_dp *dp);
 
 /* hs_queue.c */
 int dp_hs_queue_create(struct wg_dp *dp);

@@ -793,3 +793,73 @@ H_TEST(control, handshake_with_bad_udp_checksum_does_not_roam)
 	h_ring_free(h_a.outer_rx[0]);
 	pair_stop();
 }
+
+enum { MANY_PEERS = 48 };
+
+/* MANY_PEERS peers with a /24 each in 10.77.0.0/16, added or removed. */
+static void
+many_peers(struct wg_control *c, bool remove)
+{
+	struct wg_uapi_set s;
+	uint8_t key[WG_KEY_LEN];
+	unsigned int i;
+
+	wg_uapi_set_init(&s);
+	for (i = 0; i < MANY_PEERS; i++) {
+		memset(key, 0x5a, sizeof(key));
+		key[0] = (uint8_t)(i + 1);
+		feed_key(&s, "public_key", key);
+		if (remove)
+			feedf(&s, "remove=true");
+		else
+			feedf(&s, "allowed_ip=10.77.%u.0/24", i);
+	}
+	cr_assert_eq(wg_uapi_set_feed_line(&s, "", 0), WG_UAPI_SET_DONE);
+	cr_assert_eq(wg_control_apply(c, &s), 0);
+	wg_uapi_set_free(&s);
+}
+
+static uint64_t
+grace_periods(const struct h_gw *g)
+{
+	struct wg_dp_stats st;
+
+	h_stats(g, &st);
+	return st.grace_periods;
+}
+
+/*
+ * Removing many peers in one set waits for one grace period, not one per
+ * peer (the control thread handles no handshake meanwhile); the rest of
+ * the table is as it should be.
+ */
+H_TEST(control, removing_many_peers_waits_one_grace_period)
+{
+	const struct wg_device_peer *p;
+	struct rte_mbuf *m;
+	uint8_t s[4], d[4] = { 10, 77, 5, 1 };
+	uint64_t before;
+
+	pair_start(true, 0);
+	expect_crosses(&h_a, &h_b, 100, 30);
+	many_peers(ca, false);
+	cr_assert_eq(wg_device_peer_count(wg_control_device(ca)), MANY_PEERS + 1);
+	before = grace_periods(&h_a);
+	many_peers(ca, true);
+	cr_assert_eq(grace_periods(&h_a) - before, 1);
+
+	cr_assert_eq(wg_device_peer_count(wg_control_device(ca)), 1);
+	expect_crosses(&h_a, &h_b, 100, 31);
+	h_lan4(&h_a, 10, s);
+	before = h_drop(&h_a, WG_DROP_NO_ROUTE);
+	m = h_inner4(&h_a, s, d, 100, 32);
+	h_ring_put(h_a.clear_rx[0], &m, 1);
+	h_poll(&h_a);
+	cr_assert_eq(h_drop(&h_a, WG_DROP_NO_ROUTE), before + 1, "routes gone");
+	/* Every id is free again: the dataplane takes them all back. */
+	many_peers(ca, false);
+	for (p = wg_device_peer_next(wg_control_device(ca), NULL); p != NULL;
+	     p = wg_device_peer_next(wg_control_device(ca), p))
+		cr_assert(ca->peers[p->id].in_use, "the dataplane refused a peer");
+	pair_stop();
+}
