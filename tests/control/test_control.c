@@ -9,6 +9,7 @@
  * up, idle expiry and reconnection, key zeroing, and peer removal, with
  * the control threads' clocks injected.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@
 #include "control.h"
 #include "control_priv.h"
 #include "device.h"
+#include "dp_priv.h"
 #include "harness.h"
 #include "keys.h"
 
@@ -95,11 +97,11 @@ control_for(struct h_gw *g, uint64_t *skew, uint32_t idle_expiry_s)
 }
 
 static void
-pair_start(bool b_knows_a, uint32_t a_expiry)
+pair_start_nq(bool b_knows_a, uint32_t a_expiry, unsigned int nq)
 {
 	skew_a = skew_b = 0;
-	h_gw_init(&h_a, "ctA", 1, 1);
-	h_gw_init(&h_b, "ctB", 2, 1);
+	h_gw_init(&h_a, "ctA", 1, nq);
+	h_gw_init(&h_b, "ctB", 2, nq);
 	h_gw_join(&h_a, &h_b);
 	h_gw_start(&h_a);
 	h_gw_start(&h_b);
@@ -107,6 +109,12 @@ pair_start(bool b_knows_a, uint32_t a_expiry)
 	cb = control_for(&h_b, &skew_b, 0);
 	configure(ca, &h_a, &h_b, true);
 	configure(cb, &h_b, &h_a, b_knows_a);
+}
+
+static void
+pair_start(bool b_knows_a, uint32_t a_expiry)
+{
+	pair_start_nq(b_knows_a, a_expiry, 1);
 }
 
 static void
@@ -861,5 +869,85 @@ H_TEST(control, removing_many_peers_waits_one_grace_period)
 	for (p = wg_device_peer_next(wg_control_device(ca), NULL); p != NULL;
 	     p = wg_device_peer_next(wg_control_device(ca), p))
 		cr_assert(ca->peers[p->id].in_use, "the dataplane refused a peer");
+	pair_stop();
+}
+
+/* A's worker 0, polling on its own thread until told to stop. */
+struct runner {
+	pthread_t t;
+	uint32_t stop;
+};
+
+static void *
+worker_loop(void *arg)
+{
+	struct runner *r = arg;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE))
+		wg_dp_worker_poll(wg_dp_worker_get(h_a.dp, 0));
+	return NULL;
+}
+
+static void *
+control_poll_once(void *arg)
+{
+	wg_control_poll(arg, 0);
+	return NULL;
+}
+
+/*
+ * Idle expiry while a worker is receiving for the peer: the worker has
+ * found the keypair and authenticates a packet from a new address, and is
+ * held (by the test holding the endpoint's seqlock) before it roams. The
+ * expiry must wait for it: once expiry is done the endpoint stays wiped.
+ */
+H_TEST(control, worker_cannot_restore_endpoint_after_expiry, .timeout = 60)
+{
+	static const uint8_t moved[4] = { 10, 0, 0, 77 };
+	struct runner run = { .stop = 0 };
+	struct wg_endpoint ep;
+	struct wg_dp_peer *dpp;
+	struct rte_mbuf *m, *p;
+	uint8_t f[FRAME_MAX];
+	pthread_t expiry;
+	uint32_t id;
+	uint16_t len;
+
+	pair_start_nq(true, 30, 2);
+	expect_crosses(&h_a, &h_b, 100, 40);
+	expect_crosses(&h_b, &h_a, 100, 41);
+	id = ctl_peer(ca)->dp_id;
+	dpp = &h_a.dp->peers[id];
+
+	/* B's next data message, as if B had moved to 10.0.0.77. */
+	p = inner(&h_b, &h_a, 100, 42);
+	h_ring_put(h_b.clear_rx[0], &p, 1);
+	h_poll(&h_b);
+	cr_assert_eq(h_ring_take(h_a.outer_rx[0], &m, 1), 1);
+	len = h_copy(m, f, sizeof(f));
+	rte_pktmbuf_free(m);
+	memcpy(f + RTE_ETHER_HDR_LEN + 12, moved, 4);
+	h_outer_fix(f, len);
+
+	rte_seqlock_write_lock(&dpp->ep_lock);
+	cr_assert_eq(pthread_create(&run.t, NULL, worker_loop, &run), 0);
+	m = h_frame(&h_a, f, len);
+	h_ring_put(h_a.outer_rx[0], &m, 1);
+	while (rte_ring_count(h_a.outer_rx[0]) != 0)
+		usleep(1000);
+	usleep(50000);		/* the worker has found the keypair by now */
+	skew_a += 31 * WG_NSEC_PER_SEC;
+	cr_assert_eq(pthread_create(&expiry, NULL, control_poll_once, ca), 0);
+	usleep(50000);
+	rte_seqlock_write_unlock(&dpp->ep_lock);
+	pthread_join(expiry, NULL);
+	__atomic_store_n(&run.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(run.t, NULL);
+
+	cr_assert_eq(stats(ca).expired_peers, 1);
+	cr_assert_eq(wg_dp_peer_get_endpoint(h_a.dp, id, &ep), 0);
+	cr_assert_eq(ep.family, WG_AF_NONE, "the worker restored the endpoint");
+	cr_assert_eq(only_peer(ca)->endpoint.family, WG_AF_NONE);
+	h_ring_free(h_a.clear_tx[0]);
 	pair_stop();
 }
