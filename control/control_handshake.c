@@ -16,15 +16,15 @@
 #include "dp.h"
 
 /*
- * Under load while initiations and responses queue deep, or more came than
- * the ring took, and for a second after (as Linux). Cookie replies have
- * their own ring and do not count: they cost no Diffie-Hellman.
+ * Under load while initiations and responses queue deep, and for a second
+ * after (as Linux). Cookie replies have their own ring and do not count:
+ * they cost no Diffie-Hellman, and a flood of them must not make real
+ * clients pay a round trip for a cookie.
  */
 static bool
 under_load(struct wg_control *c, uint64_t now)
 {
-	if (wg_dp_handshake_backlog(c->dp) >= UNDER_LOAD_HANDSHAKES ||
-	    wg_dp_handshake_overflowed(c->dp))
+	if (wg_dp_handshake_backlog(c->dp) >= UNDER_LOAD_HANDSHAKES)
 		c->under_load_until_ns = now + WG_CONTROL_LOAD_HOLD_NS;
 	return c->under_load_until_ns > now;
 }

@@ -268,7 +268,7 @@ mac1_verdicts(const uint8_t key[NOISE_SYMMETRIC_KEY_LEN], struct rte_mbuf **pkts
 }
 
 /* Onto a ring to the control thread; what it refuses is dropped. */
-static uint16_t
+static void
 hs_enqueue(struct wg_dp_worker *w, struct rte_ring *r, struct rte_mbuf **m,
 	   uint16_t n, enum wg_dp_drop full)
 {
@@ -278,7 +278,6 @@ hs_enqueue(struct wg_dp_worker *w, struct rte_ring *r, struct rte_mbuf **m,
 	w->st.handshakes_rx += sent;
 	for (i = sent; i < n; i++)
 		dp_drop(w, m[i], full);
-	return sent;
 }
 
 /*
@@ -321,8 +320,7 @@ initiation_response_input(struct wg_dp_worker *w, struct rte_mbuf **pkts,
 		else
 			dp_drop(w, pkts[i], WG_DROP_HS_BAD_MAC1);
 	}
-	if (hs_enqueue(w, w->dp->hs_ring, ok, k, WG_DROP_HS_RING_FULL) != k)
-		dp_hs_overflow(w->dp);
+	hs_enqueue(w, w->dp->hs_ring, ok, k, WG_DROP_HS_RING_FULL);
 }
 
 /*

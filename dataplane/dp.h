@@ -249,11 +249,6 @@ unsigned int wg_dp_handshake_dequeue(struct wg_dp *dp, struct rte_mbuf **m,
 /* How many wait: the control thread is "under load" above a threshold. */
 unsigned int wg_dp_handshake_backlog(const struct wg_dp *dp);
 /*
- * True once after workers dropped initiations or responses because the
- * ring above was full (more arrive than the control thread takes).
- */
-bool wg_dp_handshake_overflowed(struct wg_dp *dp);
-/*
  * Cookie replies, on their own small ring (they have no mac1: anyone can
  * make them, and they must not crowd out initiations and responses).
  * Workers pass only replies whose receiver index is one of ours: a keypair

@@ -240,7 +240,6 @@ struct wg_dp {
 	struct rte_ring *hs_ring;	/* mbufs to the control thread */
 	struct rte_ring *ck_ring;	/* cookie replies: hs_queue.c */
 	uint16_t *ck_wait;		/* [index_mask + 1]: hs_queue.c */
-	uint32_t hs_overflow;		/* atomic: hs_ring refused a message */
 	struct rte_ring *ev_ring;	/* uint32_t peer ids with events */
 	struct rte_ring *stage_ring;	/* mbufs (peer id in hash.usr) */
 
@@ -463,7 +462,6 @@ void dp_peers_reap(struct wg_dp *dp);
 int dp_hs_queue_create(struct wg_dp *dp);
 void dp_hs_queue_free(struct wg_dp *dp);
 bool dp_cookie_index_known(const struct wg_dp *dp, uint32_t index_le);
-void dp_hs_overflow(struct wg_dp *dp);
 
 /* classify.c */
 void dp_outer_input(struct wg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n);

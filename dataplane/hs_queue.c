@@ -5,8 +5,7 @@
  * cookie replies out of them.
  *
  * - hs_ring (MAX_QUEUED_INCOMING_HANDSHAKES): initiations and responses
- *   with a valid mac1. A worker that finds it full drops the message and
- *   raises hs_overflow, which the control thread reads as "under load".
+ *   with a valid mac1, the work the control thread's load is judged by.
  * - ck_ring (WG_DP_COOKIE_RING, small): cookie replies. They carry no mac1,
  *   so anyone can make them; on their own ring they cannot crowd out
  *   initiations and responses, and the filter drops most before they get
@@ -76,27 +75,12 @@ dp_cookie_index_known(const struct wg_dp *dp, uint32_t index_le)
 	return rte_hash_lookup(dp->index, &index_le) >= 0;
 }
 
-/* Marks the handshake ring as having refused messages. */
-void
-dp_hs_overflow(struct wg_dp *dp)
-{
-	if (!__atomic_load_n(&dp->hs_overflow, __ATOMIC_RELAXED))
-		__atomic_store_n(&dp->hs_overflow, 1, __ATOMIC_RELAXED);
-}
-
 /* ---- The control thread ---- */
 
 unsigned int
 wg_dp_cookie_dequeue(struct wg_dp *dp, struct rte_mbuf **m, unsigned int n)
 {
 	return rte_ring_sc_dequeue_burst(dp->ck_ring, (void **)m, n, NULL);
-}
-
-bool
-wg_dp_handshake_overflowed(struct wg_dp *dp)
-{
-	return __atomic_load_n(&dp->hs_overflow, __ATOMIC_RELAXED) &&
-	       __atomic_exchange_n(&dp->hs_overflow, 0, __ATOMIC_RELAXED);
 }
 
 bool
