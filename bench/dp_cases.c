@@ -220,15 +220,13 @@ static void
 dp_stop(struct wg_bench_case *bc)
 {
 	struct dp_case *dc = bc->priv;
-	struct rte_mbuf *m[32];
-	unsigned int k, n;
+	unsigned int k;
 
 	if (dc->kind == DP_FLOOD_JUNK || dc->kind == DP_FLOOD_MAC1) {
 		wg_bench_ctl_join(dc->env, 1);
 		wg_bench_ctl_account(dc->env, bc);
 		/* Flood left in the handshake ring would meet the next case. */
-		while ((n = wg_dp_handshake_dequeue(dc->g->dp, m, RTE_DIM(m))) != 0)
-			rte_pktmbuf_free_bulk(m, n);
+		wg_bench_hs_rings_free(dc->g);
 		wg_bench_ring_free(dc->g->outer_tx[dc->g->nq]);
 		return;
 	}
@@ -669,7 +667,11 @@ env_setup(struct dp_env *e)
 			"and a second CPU: skipped\n");
 		return 0;
 	}
-	return wg_bench_hs_setup(e);
+	if (wg_bench_hs_setup(e) != 0)
+		return -1;
+	if ((o->dp_kinds & WG_BENCH_DP_FLOOD) && o->flood != 0)
+		return wg_bench_hs_flood_study(e, o->duration_ms);
+	return 0;
 }
 
 static int

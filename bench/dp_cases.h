@@ -74,5 +74,12 @@ int wg_bench_ctl_launch(struct dp_env *e, unsigned int lcore);
 void wg_bench_ctl_join(struct dp_env *e, unsigned int lcore);
 /* Adds the control thread's counters since the launch to bc's extras. */
 void wg_bench_ctl_account(struct dp_env *e, struct wg_bench_case *bc);
+/* Frees what waits in the handshake and cookie rings to the control thread. */
+void wg_bench_hs_rings_free(struct wg_bench_gw *g);
+/*
+ * Handshakes completed per second with no flood, a cookie-reply flood and a
+ * valid-mac1 flood (duration_ms each), printed with their ratios to none.
+ */
+int wg_bench_hs_flood_study(struct dp_env *e, unsigned int duration_ms);
 
 #endif /* WG_BENCH_DP_CASES_H */

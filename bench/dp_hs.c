@@ -388,3 +388,213 @@ wg_bench_ctl_account(struct dp_env *e, struct wg_bench_case *bc)
 						   st.rejected_mac - s0->rejected_handshake -
 						   s0->rejected_mac));
 }
+
+/* ---- Handshakes under flood ------------------------------------------- */
+
+/* What the control thread did not take: the next case must not meet it. */
+void
+wg_bench_hs_rings_free(struct wg_bench_gw *g)
+{
+	struct rte_mbuf *m[32];
+	unsigned int n;
+
+	while ((n = wg_dp_handshake_dequeue(g->dp, m, RTE_DIM(m))) != 0)
+		rte_pktmbuf_free_bulk(m, n);
+	while ((n = wg_dp_cookie_dequeue(g->dp, m, RTE_DIM(m))) != 0)
+		rte_pktmbuf_free_bulk(m, n);
+}
+
+/*
+ * Handshakes completed per second while a flood runs, against none, in the
+ * same run. The control thread loops on the second lcore as in production;
+ * this thread is the worker and every sender. Each iteration it reads what
+ * the control thread sent (responses complete a handshake, cookie replies
+ * give their initiator mac2 for its next try, replies to spoofed sources
+ * are dropped), then fills the outer RX ring: half of it flood, then new
+ * initiations while fewer than HSF_WINDOW await an answer (an initiation
+ * unanswered after HSF_LOST_NS counts as lost), then flood to the brim;
+ * then the worker polls until the ring is empty. Floods: spoofed cookie
+ * replies (random receiver indices), initiations with a valid mac1 over
+ * garbage.
+ */
+enum hsf_flood {
+	HSF_NONE,
+	HSF_COOKIE,
+	HSF_MAC1,
+	HSF_KINDS
+};
+
+enum { HSF_WINDOW = 16 };
+#define HSF_LOST_NS 1000000000ULL
+
+static const char *const hsf_name[HSF_KINDS] = { "none", "cookie", "mac1" };
+
+struct hsf {
+	struct dp_env *e;
+	struct wg_bench_gw *g;
+	enum hsf_flood kind;
+	uint64_t *sent_ns;		/* [DP_HS_PEERS]: 0 = none awaits an answer */
+	uint32_t in_flight, k;
+	uint64_t done;
+};
+
+static struct rte_mbuf *
+hsf_flood_frame(struct hsf *s)
+{
+	struct wg_msg_cookie ck;
+	uint8_t f[FRAME_MAX];
+	uint16_t len;
+	uint32_t k = s->k++;
+
+	if (s->kind == HSF_MAC1)
+		return wg_bench_flood_frame(s->e, DP_FLOOD_MAC1, k);
+	randombytes_buf(&ck, sizeof(ck));
+	ck.header.type = wg_le32(MESSAGE_HANDSHAKE_COOKIE);
+	len = wg_bench_outer_frame(s->g, f, FLOOD_SRC_BASE + (k & 0xffff), &ck,
+				   sizeof(ck));
+	return wg_bench_gen_frame(s->g, f, len);
+}
+
+/* An answer for initiator i: a response completes, a cookie gives mac2. */
+static void
+hsf_answer(struct hsf *s, const uint8_t *msg, uint16_t len)
+{
+	struct dp_hs *h = s->e->hs;
+	struct wg_msg_response resp;
+	struct wg_msg_cookie ck;
+	uint32_t i;
+
+	if (len == sizeof(resp)) {
+		memcpy(&resp, msg, sizeof(resp));
+		i = wg_le32(resp.receiver_index) - HS_SENDER_BASE;
+		if (i >= DP_HS_PEERS || s->sent_ns[i] == 0)
+			return;
+		if (wg_noise_consume_response(&h->hs[i], &h->id[i], &resp) == 0)
+			s->done++;
+	} else if (len == sizeof(ck)) {
+		memcpy(&ck, msg, sizeof(ck));
+		i = wg_le32(ck.receiver_index) - HS_SENDER_BASE;
+		if (i >= DP_HS_PEERS || s->sent_ns[i] == 0)
+			return;
+		wg_cookie_consume_reply(&h->ck[i], &ck, wg_dp_clock_ns());
+	} else {
+		return;
+	}
+	s->sent_ns[i] = 0;
+	s->in_flight--;
+}
+
+static void
+hsf_replies(struct hsf *s)
+{
+	struct rte_mbuf *m[WG_BENCH_BURST];
+	unsigned int n, i;
+
+	while ((n = rte_ring_dequeue_burst(s->g->outer_tx[s->g->nq], (void **)m,
+					   RTE_DIM(m), NULL)) != 0) {
+		for (i = 0; i < n; i++) {
+			if (m[i]->data_len > WG_BENCH_OUTER_HDR)
+				hsf_answer(s, rte_pktmbuf_mtod_offset(m[i], const uint8_t *,
+					   WG_BENCH_OUTER_HDR),
+					   (uint16_t)(m[i]->data_len - WG_BENCH_OUTER_HDR));
+		}
+		rte_pktmbuf_free_bulk(m, n);
+	}
+}
+
+/* Initiations unanswered for HSF_LOST_NS (dropped somewhere) free their slot. */
+static void
+hsf_expire(struct hsf *s, uint64_t now)
+{
+	uint32_t i;
+
+	for (i = 0; i < DP_HS_PEERS; i++) {
+		if (s->sent_ns[i] != 0 && now - s->sent_ns[i] >= HSF_LOST_NS) {
+			s->sent_ns[i] = 0;
+			s->in_flight--;
+		}
+	}
+}
+
+static void
+hsf_put(struct hsf *s, struct rte_mbuf *m)
+{
+	if (m != NULL && rte_ring_enqueue(s->g->outer_rx[0], m) != 0)
+		rte_pktmbuf_free(m);
+}
+
+static void
+hsf_feed(struct hsf *s, uint64_t now)
+{
+	struct rte_ring *r = s->g->outer_rx[0];
+	struct dp_hs *h = s->e->hs;
+	uint32_t i;
+
+	while (s->kind != HSF_NONE && rte_ring_count(r) < WG_BENCH_RING_SIZE / 2)
+		hsf_put(s, hsf_flood_frame(s));
+	while (s->in_flight < HSF_WINDOW && rte_ring_free_count(r) != 0) {
+		i = h->next;
+		h->next = i + 1 == DP_HS_PEERS ? 0 : i + 1;
+		if (s->sent_ns[i] != 0)
+			continue;
+		hsf_put(s, initiation_frame(s->e, i));
+		s->sent_ns[i] = now;
+		s->in_flight++;
+	}
+	while (s->kind != HSF_NONE && rte_ring_free_count(r) != 0)
+		hsf_put(s, hsf_flood_frame(s));
+}
+
+/* Handshakes per second over duration_ns with this flood. */
+static double
+hsf_run(struct hsf *s, enum hsf_flood kind, uint64_t duration_ns)
+{
+	struct wg_dp_worker *w = wg_dp_worker_get(s->g->dp, 0);
+	uint64_t t0 = wg_dp_clock_ns(), now = t0, last_expire = t0;
+
+	s->kind = kind;
+	s->done = 0;
+	while (now - t0 < duration_ns) {
+		hsf_replies(s);
+		if (now - last_expire >= HSF_LOST_NS / 4) {
+			hsf_expire(s, now);
+			last_expire = now;
+		}
+		hsf_feed(s, now);
+		while (rte_ring_count(s->g->outer_rx[0]) != 0)
+			wg_dp_worker_poll(w);
+		now = wg_dp_clock_ns();
+	}
+	return (double)s->done * 1e9 / (double)(now - t0);
+}
+
+int
+wg_bench_hs_flood_study(struct dp_env *e, unsigned int duration_ms)
+{
+	struct hsf s = { .e = e, .g = &e->gw[1] };
+	double rate[HSF_KINDS];
+	enum hsf_flood k;
+
+	s.sent_ns = calloc(DP_HS_PEERS, sizeof(*s.sent_ns));
+	if (s.sent_ns == NULL || wg_bench_ctl_launch(e, 1) != 0) {
+		free(s.sent_ns);
+		return -1;
+	}
+	for (k = HSF_NONE; k < HSF_KINDS; k++) {
+		e->hs->skew += HS_SKEW_NS;	/* no load left from the last */
+		rate[k] = hsf_run(&s, k, (uint64_t)duration_ms * 1000000ULL);
+	}
+	wg_bench_ctl_join(e, 1);
+	hsf_replies(&s);
+	wg_bench_gw_drain(s.g);
+	wg_bench_hs_rings_free(s.g);
+	free(s.sent_ns);
+	printf("Handshakes completed per second under flood (1024 initiators, "
+	       "control thread on its own lcore, each flood filling the outer RX "
+	       "ring around them, %u ms each):", duration_ms);
+	for (k = HSF_NONE; k < HSF_KINDS; k++)
+		printf(" %s %.0f/s (%.2f)", hsf_name[k], rate[k],
+		       rate[HSF_NONE] > 0 ? rate[k] / rate[HSF_NONE] : 0.0);
+	printf("\n");
+	return 0;
+}

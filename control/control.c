@@ -55,7 +55,7 @@ control_alloc(struct wg_control *c, const struct wg_control_conf *conf)
 		return -ENOMEM;
 	for (i = 0; i < c->dp_max_peers; i++)
 		c->dp_to_slot[i] = WG_CONTROL_NO_ID;
-	if (ctl_index_init(&c->index, conf->max_peers) != 0 ||
+	if (ctl_index_init(&c->index, c->dp, conf->max_peers) != 0 ||
 	    wg_timerq_init(&c->timerq, conf->max_peers) != 0)
 		return -ENOMEM;
 	rc = wg_device_create(&c->dev, &dc);
@@ -184,11 +184,19 @@ wg_control_apply(struct wg_control *c, const struct wg_uapi_set *set)
 	return wg_device_apply(c->dev, set);
 }
 
+/* The control thread never sleeps while a ring from the workers holds work. */
+static int
+sleep_ms(const struct wg_control *c, int timeout_ms)
+{
+	return wg_dp_control_busy(c->dp) ? 0 : timeout_ms;
+}
+
 void
 wg_control_poll(struct wg_control *c, int timeout_ms)
 {
 	uint64_t now;
 
+	timeout_ms = sleep_ms(c, timeout_ms);
 	/* Both sockets, one epoll set. */
 	wg_lsrv_poll(c->lsrv, timeout_ms);
 	ctl_handshake_rx(c);

@@ -9,16 +9,19 @@
  * against replay of old initiations, and says nothing of where the peer is.
  *
  * Checked in slices, WG_CONTROL_SCAN peers per poll, like the activity scan.
+ * The wipe is final: the keys go first, then, after one grace period for
+ * the whole slice, the endpoint. A worker that found a keypair just before
+ * could otherwise roam after the wipe and write the endpoint back.
  */
 #include "control_priv.h"
 #include "dp.h"
 
+/* After the grace period: no worker can roam the peer any more. */
 static void
 expire(struct wg_control *c, uint32_t slot)
 {
 	static const struct wg_endpoint none;
 
-	ctl_peer_wipe_session(c, slot);
 	wg_device_peer_set_endpoint(c->dev, slot, &none);
 	wg_device_peer_set_handshake(c->dev, slot, 0, 0);
 	wg_dp_peer_set_endpoint(c->dp, c->peers[slot].dp_id, NULL);
@@ -28,8 +31,8 @@ expire(struct wg_control *c, uint32_t slot)
 void
 ctl_expiry_run(struct wg_control *c)
 {
+	uint32_t expiring[WG_CONTROL_SCAN], n = 0, i, slot;
 	uint64_t now = ctl_now(c);
-	uint32_t i, slot;
 
 	if (c->idle_expiry_ns == 0)
 		return;
@@ -38,7 +41,14 @@ ctl_expiry_run(struct wg_control *c)
 		const struct wg_control_peer *p = &c->peers[slot];
 
 		if (p->in_use && p->last_handshake_ns != 0 &&
-		    now - p->last_handshake_ns >= c->idle_expiry_ns)
-			expire(c, slot);
+		    now - p->last_handshake_ns >= c->idle_expiry_ns) {
+			ctl_peer_wipe_session(c, slot);
+			expiring[n++] = slot;
+		}
 	}
+	if (n == 0)
+		return;
+	wg_dp_synchronize(c->dp);
+	for (i = 0; i < n; i++)
+		expire(c, expiring[i]);
 }

@@ -15,7 +15,12 @@
 #include "control_priv.h"
 #include "dp.h"
 
-/* Under load while the backlog is deep, and for a second after (as Linux). */
+/*
+ * Under load while initiations and responses queue deep, and for a second
+ * after (as Linux). Cookie replies have their own ring and do not count:
+ * they cost no Diffie-Hellman, and a flood of them must not make real
+ * clients pay a round trip for a cookie.
+ */
 static bool
 under_load(struct wg_control *c, uint64_t now)
 {
@@ -165,11 +170,30 @@ response_rx(struct wg_control *c, const uint8_t *msg, const struct wg_endpoint *
 	ctl_timers_rearm(c, slot);
 }
 
+/*
+ * The peer a cookie reply is for: it answers our initiation (an index in
+ * flight) or our response, whose index names the keypair it made by now
+ * (as Linux, which looks in both its handshake and keypair tables).
+ */
+static uint32_t
+cookie_slot(struct wg_control *c, uint32_t index)
+{
+	uint32_t slot = ctl_index_lookup(&c->index, index);
+	int dp_id;
+
+	if (slot != WG_CONTROL_NO_ID)
+		return slot;
+	dp_id = wg_dp_index_peer(c->dp, index);
+	if (dp_id < 0 || ctl_peer_by_dp(c, (uint32_t)dp_id, &slot) == NULL)
+		return WG_CONTROL_NO_ID;
+	return slot;
+}
+
 static void
 cookie_rx(struct wg_control *c, const uint8_t *msg, uint64_t now)
 {
 	const struct wg_msg_cookie *ck = (const void *)msg;
-	uint32_t slot = ctl_index_lookup(&c->index, wg_le32(ck->receiver_index));
+	uint32_t slot = cookie_slot(c, wg_le32(ck->receiver_index));
 
 	c->stats.cookies_rx++;
 	if (slot == WG_CONTROL_NO_ID) {
@@ -219,18 +243,38 @@ message_rx(struct wg_control *c, struct rte_mbuf *m, uint64_t now)
 	}
 }
 
-void
-ctl_handshake_rx(struct wg_control *c)
+static unsigned int
+rx_burst(struct wg_control *c, unsigned int (*dequeue)(struct wg_dp *,
+	 struct rte_mbuf **, unsigned int))
 {
 	struct rte_mbuf *m[WG_CONTROL_BURST];
-	unsigned int n, i;
 	uint64_t now = ctl_now(c);
+	unsigned int n, i;
 
-	n = wg_dp_handshake_dequeue(c->dp, m, WG_CONTROL_BURST);
+	n = dequeue(c->dp, m, WG_CONTROL_BURST);
 	for (i = 0; i < n; i++) {
 		message_rx(c, m[i], now);
 		rte_pktmbuf_free(m[i]);
 	}
+	return n;
+}
+
+/*
+ * Both rings, a burst of each in turn (cookie replies cannot hold up
+ * initiations and responses, nor these them), until they are empty or the
+ * budget is spent. The budget is CPU time, so the dataplane's clock
+ * measures it, not the (injectable) protocol clock.
+ */
+void
+ctl_handshake_rx(struct wg_control *c)
+{
+	uint64_t end = wg_dp_clock_ns() + WG_CONTROL_HS_BUDGET_NS;
+	unsigned int n;
+
+	do {
+		n = rx_burst(c, wg_dp_handshake_dequeue);
+		n += rx_burst(c, wg_dp_cookie_dequeue);
+	} while (n != 0 && wg_dp_clock_ns() < end);
 }
 
 void

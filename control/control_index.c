@@ -18,9 +18,11 @@
 enum { CTL_INDEX_SLOT_TRIES = 8 };
 
 int
-ctl_index_init(struct wg_control_index *x, uint32_t max_peers)
+ctl_index_init(struct wg_control_index *x, struct wg_dp *dp, uint32_t max_peers)
 {
 	uint32_t size = 16;
+
+	x->dp = dp;
 
 	while (size < 2 * (uint64_t)max_peers)
 		size <<= 1;
@@ -35,9 +37,15 @@ ctl_index_init(struct wg_control_index *x, uint32_t max_peers)
 	return 0;
 }
 
+/* Unmarks what is left in the dataplane's cookie filter (it outlives us). */
 void
 ctl_index_free(struct wg_control_index *x)
 {
+	uint32_t i;
+
+	for (i = 0; x->keys != NULL && i <= x->mask; i++)
+		if (x->keys[i] != 0)
+			wg_dp_cookie_wait(x->dp, x->keys[i], false);
 	free(x->keys);
 	free(x->slots);
 	x->keys = x->slots = NULL;
@@ -73,6 +81,7 @@ index_put(struct wg_control_index *x, uint32_t key, uint32_t slot)
 	x->keys[i] = key;
 	x->slots[i] = slot;
 	x->count++;
+	wg_dp_cookie_wait(x->dp, key, true);
 }
 
 /*
@@ -110,6 +119,7 @@ ctl_index_del(struct wg_control_index *x, uint32_t key)
 	for (i = bucket(x, key); x->keys[i] != key; i = (i + 1) & x->mask)
 		if (x->keys[i] == 0)
 			return;
+	wg_dp_cookie_wait(x->dp, key, false);
 	/* Shift later entries of the probe run back over the hole. */
 	for (j = (i + 1) & x->mask; x->keys[j] != 0; j = (j + 1) & x->mask) {
 		home = bucket(x, x->keys[j]);

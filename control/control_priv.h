@@ -32,7 +32,7 @@ struct wg_uapi_server;
 struct wg_ippool;
 
 enum {
-	WG_CONTROL_BURST = 32,		/* handshake messages per poll */
+	WG_CONTROL_BURST = 32,		/* handshake messages per dequeue */
 	WG_CONTROL_SCAN = 1024,		/* peers scanned for activity per poll */
 	WG_CONTROL_NO_ID = UINT32_MAX,
 	WG_CONTROL_RATELIMIT_ENTRIES = 1u << 16
@@ -40,6 +40,12 @@ enum {
 
 /* Under load for a second after the handshake backlog last said so. */
 #define WG_CONTROL_LOAD_HOLD_NS WG_NSEC_PER_SEC
+/*
+ * The handshake rings are drained for up to this long per poll (then the
+ * timers and sockets have their turn, and the next poll goes on at once:
+ * the control thread never sleeps while a ring holds work).
+ */
+#define WG_CONTROL_HS_BUDGET_NS 1000000ULL
 
 struct wg_control_peer {
 	bool in_use;
@@ -55,8 +61,10 @@ struct wg_control_peer {
 	uint64_t last_handshake_ns;
 };
 
-/* Open-addressing map: local index of a handshake in flight -> slot id. */
+/* Open-addressing map: local index of a handshake in flight -> slot id.
+ * Every index in it is marked in the dataplane's cookie filter. */
 struct wg_control_index {
+	struct wg_dp *dp;
 	uint32_t *keys;			/* 0 = empty (index 0 is never used) */
 	uint32_t *slots;
 	uint32_t mask;
@@ -98,7 +106,7 @@ ctl_now(const struct wg_control *c)
 }
 
 /* control_index.c */
-int ctl_index_init(struct wg_control_index *x, uint32_t max_peers);
+int ctl_index_init(struct wg_control_index *x, struct wg_dp *dp, uint32_t max_peers);
 void ctl_index_free(struct wg_control_index *x);
 /* A fresh random local index, unused here and in the dataplane, mapped to slot. */
 uint32_t ctl_index_new(struct wg_control *c, uint32_t slot);

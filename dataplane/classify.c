@@ -234,12 +234,21 @@ mac1_key_read(const struct wg_dp *dp, uint8_t key[NOISE_SYMMETRIC_KEY_LEN])
 	return have;
 }
 
+/* The WireGuard message of a classified handshake frame. */
+static inline const uint8_t *
+hs_msg(const struct rte_mbuf *m, size_t *len)
+{
+	uint32_t off = m->l2_len + m->l3_len + sizeof(struct rte_udp_hdr);
+
+	*len = m->data_len - off;
+	return rte_pktmbuf_mtod_offset(m, const uint8_t *, off);
+}
+
 /*
- * pass[i]: whether pkts[i] may go on. Initiations and responses must carry
- * a valid mac1; cookie replies carry none and pass as they are. The key
- * block is compressed once for the burst (the mac1 key is no secret: it
- * derives from our public key), then the initiations are checked side by
- * side, and the responses (wg_cookie_mac1_check_burst()).
+ * pass[i]: whether initiation or response pkts[i] carries a valid mac1.
+ * The key block is compressed once for the burst (the mac1 key is no
+ * secret: it derives from our public key), then the messages are checked
+ * side by side (wg_cookie_mac1_check_burst()).
  */
 static void
 mac1_verdicts(const uint8_t key[NOISE_SYMMETRIC_KEY_LEN], struct rte_mbuf **pkts,
@@ -248,46 +257,60 @@ mac1_verdicts(const uint8_t key[NOISE_SYMMETRIC_KEY_LEN], struct rte_mbuf **pkts
 	struct wg_cookie_mac1_checker ck;
 	const uint8_t *msg[WG_DP_BURST];
 	size_t len[WG_DP_BURST];
-	bool valid[WG_DP_BURST];
-	uint16_t idx[WG_DP_BURST];
-	uint16_t i, k = 0;
-	uint32_t off;
+	uint16_t i;
 
-	for (i = 0; i < n; i++) {
-		off = pkts[i]->l2_len + pkts[i]->l3_len + sizeof(struct rte_udp_hdr);
-		msg[k] = rte_pktmbuf_mtod_offset(pkts[i], const uint8_t *, off);
-		len[k] = pkts[i]->data_len - off;
-		pass[i] = msg[k][0] == MESSAGE_HANDSHAKE_COOKIE;
-		if (!pass[i])
-			idx[k++] = i;
-	}
-	if (k == 0)
-		return;
+	for (i = 0; i < n; i++)
+		msg[i] = hs_msg(pkts[i], &len[i]);
 	wg_cookie_mac1_checker_init(&ck, key);
-	wg_cookie_mac1_check_burst(&ck, msg, len, k, valid);
-	for (i = 0; i < k; i++)
-		pass[idx[i]] = valid[i];
+	wg_cookie_mac1_check_burst(&ck, msg, len, n, pass);
+}
+
+/* Onto a ring to the control thread; what it refuses is dropped. */
+static void
+hs_enqueue(struct wg_dp_worker *w, struct rte_ring *r, struct rte_mbuf **m,
+	   uint16_t n, enum wg_dp_drop full)
+{
+	uint16_t i, sent;
+
+	sent = (uint16_t)rte_ring_mp_enqueue_burst(r, (void **)m, n, NULL);
+	w->st.handshakes_rx += sent;
+	for (i = sent; i < n; i++)
+		dp_drop(w, m[i], full);
 }
 
 /*
- * Junk never reaches the control thread: initiations and responses must
- * carry a valid mac1 (keyed by our public key; mac2 is the control thread's
- * business).
+ * Cookie replies carry no mac1: the receiver index must name one of our
+ * handshakes waiting for one (hs_queue.c), and they have their own ring.
  */
 static void
-handshake_input(struct wg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
+cookie_input(struct wg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct wg_dp *dp = w->dp;
-	uint8_t key[NOISE_SYMMETRIC_KEY_LEN];
+	struct rte_mbuf *ok[WG_DP_BURST];
+	uint32_t index_le;
+	uint16_t i, k = 0;
+	size_t len;
+
+	for (i = 0; i < n; i++) {
+		/* The frame puts it at an odd offset: copied, not loaded. */
+		memcpy(&index_le, hs_msg(pkts[i], &len) +
+		       offsetof(struct wg_msg_cookie, receiver_index), sizeof(index_le));
+		if (dp_cookie_index_known(w->dp, index_le))
+			ok[k++] = pkts[i];
+		else
+			dp_drop(w, pkts[i], WG_DROP_COOKIE_UNKNOWN_INDEX);
+	}
+	hs_enqueue(w, w->dp->ck_ring, ok, k, WG_DROP_COOKIE_RING_FULL);
+}
+
+/* Initiations and responses must carry a valid mac1. */
+static void
+initiation_response_input(struct wg_dp_worker *w, struct rte_mbuf **pkts,
+			  uint16_t n, const uint8_t key[NOISE_SYMMETRIC_KEY_LEN])
+{
 	struct rte_mbuf *ok[WG_DP_BURST];
 	bool pass[WG_DP_BURST];
-	uint16_t i, k = 0, sent;
+	uint16_t i, k = 0;
 
-	if (unlikely(!mac1_key_read(dp, key))) {
-		for (i = 0; i < n; i++)
-			dp_drop(w, pkts[i], WG_DROP_HS_NO_KEY);
-		return;
-	}
 	mac1_verdicts(key, pkts, n, pass);
 	for (i = 0; i < n; i++) {
 		if (pass[i])
@@ -295,10 +318,41 @@ handshake_input(struct wg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		else
 			dp_drop(w, pkts[i], WG_DROP_HS_BAD_MAC1);
 	}
-	sent = (uint16_t)rte_ring_mp_enqueue_burst(dp->hs_ring, (void **)ok, k, NULL);
-	w->st.handshakes_rx += sent;
-	for (i = sent; i < k; i++)
-		dp_drop(w, ok[i], WG_DROP_HS_RING_FULL);
+	hs_enqueue(w, w->dp->hs_ring, ok, k, WG_DROP_HS_RING_FULL);
+}
+
+/*
+ * Junk never reaches the control thread: a handshake message must have a
+ * good UDP checksum (its source may become the peer's endpoint), then
+ * initiations and responses a valid mac1 (keyed by our public key; mac2 is
+ * the control thread's business) and cookie replies a receiver index of
+ * ours.
+ */
+static void
+handshake_input(struct wg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_mbuf *msgs[WG_DP_BURST], *cookies[WG_DP_BURST];
+	uint8_t key[NOISE_SYMMETRIC_KEY_LEN];
+	uint16_t i, nm = 0, nc = 0;
+	size_t len;
+
+	if (unlikely(!mac1_key_read(w->dp, key))) {
+		for (i = 0; i < n; i++)
+			dp_drop(w, pkts[i], WG_DROP_HS_NO_KEY);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (unlikely(!dp_outer_l4_csum_ok(pkts[i])))
+			dp_drop(w, pkts[i], WG_DROP_HS_BAD_CSUM);
+		else if (hs_msg(pkts[i], &len)[0] == MESSAGE_HANDSHAKE_COOKIE)
+			cookies[nc++] = pkts[i];
+		else
+			msgs[nm++] = pkts[i];
+	}
+	if (nm != 0)
+		initiation_response_input(w, msgs, nm, key);
+	if (nc != 0)
+		cookie_input(w, cookies, nc);
 }
 
 void

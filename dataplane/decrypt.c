@@ -69,24 +69,6 @@ outer_source(const struct rte_mbuf *m, struct wg_endpoint *ep, uint8_t *ecn)
 	}
 }
 
-/* The UDP checksum, checked before we trust the addresses to roam to. */
-static bool
-outer_l4_csum_ok(const struct rte_mbuf *m)
-{
-	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, m->l2_len);
-	const struct rte_udp_hdr *udp = (const void *)(l3 + m->l3_len);
-	uint64_t f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
-
-	if (f == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
-		return true;
-	if (f == RTE_MBUF_F_RX_L4_CKSUM_BAD)
-		return false;
-	if (RTE_ETH_IS_IPV4_HDR(m->packet_type))
-		return udp->dgram_cksum == 0 ||
-		       rte_ipv4_udptcp_cksum_verify((const void *)l3, udp) == 0;
-	return rte_ipv6_udptcp_cksum_verify((const void *)l3, udp) == 0;
-}
-
 static bool
 peer_ep_equal(const struct wg_dp_peer *p, const struct wg_endpoint *src)
 {
@@ -191,7 +173,7 @@ dec_open(struct wg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n,
 		 * packet may move the endpoint once authenticated. */
 		outer_source(pkts[i], &src, &b->ecn[k]);
 		b->roam[k] = !peer_ep_equal(&w->dp->peers[b->kp[i]->peer_id], &src) &&
-			     outer_l4_csum_ok(pkts[i]);
+			     dp_outer_l4_csum_ok(pkts[i]);
 		b->kp[k] = b->kp[i];
 		pkts[k++] = pkts[i];
 	}

@@ -228,6 +228,7 @@ create_parts(struct wg_dp *dp, const struct wg_dp_conf *c)
 	    (rc = create_rings(dp, stage)) != 0 ||
 	    (rc = dp_peers_create(dp)) != 0 ||
 	    (rc = dp_index_create(dp)) != 0 ||
+	    (rc = dp_hs_queue_create(dp)) != 0 ||
 	    (rc = dp_routes_create(dp, r4, r6)) != 0 ||
 	    (rc = dp_port_setup(dp, WG_DP_PORT_OUTER, &c->port[WG_DP_PORT_OUTER],
 				nb_rxd, nb_txd)) != 0 ||
@@ -304,6 +305,7 @@ wg_dp_destroy(struct wg_dp *dp)
 	dp_peers_free(dp);
 	dp_workers_free(dp);
 	dp_routes_free(dp);
+	dp_hs_queue_free(dp);
 	dp_index_free(dp);
 	free_ring_mbufs(dp->hs_ring);
 	free_ring_mbufs(dp->stage_ring);
@@ -389,6 +391,12 @@ wg_dp_stats_get(struct wg_dp *dp, struct wg_dp_stats *st)
 	for (k = 0; k < dp->n_workers; k++)
 		stats_add(st, &dp->workers[k]->st);
 	stats_add(st, &dp->ctl->st);
+}
+
+void
+wg_dp_synchronize(struct wg_dp *dp)
+{
+	dp_synchronize(dp);
 }
 
 uint64_t

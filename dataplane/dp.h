@@ -113,8 +113,12 @@ int wg_dp_worker_stop(struct wg_dp_worker *w);
 /* A free peer id, or -ENOSPC. The peer has no endpoint, routes or keys. */
 int wg_dp_peer_add(struct wg_dp *dp);
 /*
- * Removes every route to the peer, wipes its keypairs and indices, drops its
- * staged packets, waits for the workers to forget it, then frees the id.
+ * Removes every route to the peer and wipes its keypairs and indices
+ * (workers drop its packets from now on); then, once the workers have
+ * forgotten it (one grace period), wipes its endpoint, drops its staged
+ * packets and frees the id. Inside a route batch that waits for the
+ * batch's end, so that removing many peers costs one grace period;
+ * outside, it is done before returning.
  */
 int wg_dp_peer_remove(struct wg_dp *dp, uint32_t id);
 /* ep == NULL or ep->family == WG_AF_NONE clears it. */
@@ -143,9 +147,10 @@ void wg_dp_allowed_ips_clear(struct wg_dp *dp, uint32_t id);
  * set of a million routes costs one. Batches nest: only the outermost end
  * publishes. A change refused inside a batch (-ENOSPC) changes nothing;
  * the batch's other changes stay and are published at the end.
- * wg_dp_peer_remove() inside a batch publishes the changes made so far
- * (the peer's id may be handed out again at once, and no table workers
- * read may still route to it by then).
+ * The ids of peers removed inside a batch are freed at its end, after the
+ * same grace period; wg_dp_peer_add() finding no free id meanwhile ends
+ * the batch's wait early (publishes its changes so far, waits once, and
+ * frees them).
  */
 void wg_dp_routes_batch_begin(struct wg_dp *dp);
 void wg_dp_routes_batch_end(struct wg_dp *dp);
@@ -252,13 +257,28 @@ unsigned int wg_dp_events_poll(struct wg_dp *dp, struct wg_dp_event *ev,
  */
 void wg_dp_set_mac1_key(struct wg_dp *dp, const uint8_t key[NOISE_SYMMETRIC_KEY_LEN]);
 /*
- * Handshake messages whose mac1 checked (cookie replies unchecked: they have
- * none), as received frames; the caller frees them (rte_pktmbuf_free).
+ * Initiations and responses whose mac1 checked, as received frames; the
+ * caller frees them (rte_pktmbuf_free).
  */
 unsigned int wg_dp_handshake_dequeue(struct wg_dp *dp, struct rte_mbuf **m,
 				     unsigned int n);
 /* How many wait: the control thread is "under load" above a threshold. */
 unsigned int wg_dp_handshake_backlog(const struct wg_dp *dp);
+/*
+ * Cookie replies, on their own small ring (they have no mac1: anyone can
+ * make them, and they must not crowd out initiations and responses).
+ * Workers pass only replies whose receiver index is one of ours: a keypair
+ * or an index marked with wg_dp_cookie_wait().
+ */
+unsigned int wg_dp_cookie_dequeue(struct wg_dp *dp, struct rte_mbuf **m,
+				  unsigned int n);
+/* Marks (waiting) or unmarks a local index of a handshake in flight. */
+void wg_dp_cookie_wait(struct wg_dp *dp, uint32_t local_index, bool waiting);
+/* The peer id whose installed keypair has this local index, or -ENOENT. */
+int wg_dp_index_peer(struct wg_dp *dp, uint32_t local_index);
+/* True if a ring to the control thread (handshakes, cookies, events) holds
+ * work: the control thread must not sleep. */
+bool wg_dp_control_busy(const struct wg_dp *dp);
 /* The source endpoint and the message of a dequeued frame. Any thread. */
 int wg_dp_handshake_parse(const struct rte_mbuf *m, struct wg_endpoint *src,
 			  const uint8_t **msg, uint16_t *len);
@@ -320,6 +340,8 @@ struct wg_dp_stats {
 	uint64_t staged;		/* packets staged for a session */
 	uint64_t roamed;		/* endpoint updates from authenticated data */
 	uint64_t events_lost;		/* event ring full (must stay 0) */
+	uint64_t grace_periods;		/* RCU grace periods the control thread
+					 * waited for */
 	uint64_t drops[WG_DROP_MAX];
 };
 /* Sums the workers' and the control thread's counters. Any thread. */
@@ -331,6 +353,12 @@ uint64_t wg_dp_drops_total(const struct wg_dp_stats *st);
  * everything else reclaims itself.
  */
 void wg_dp_reclaim(struct wg_dp *dp);
+/*
+ * Waits for one grace period: afterwards no worker still holds anything
+ * unpublished before the call (a keypair it found, so it cannot roam with
+ * it any more).
+ */
+void wg_dp_synchronize(struct wg_dp *dp);
 
 /* CLOCK_MONOTONIC now, in ns (the clock of every *_ns above). */
 uint64_t wg_dp_clock_ns(void);

@@ -45,6 +45,7 @@ enum {
 	WG_DP_DRAIN_US = 100,		/* TX buffers flushed at least this often */
 	WG_DP_TXBUF = 2 * WG_DP_BURST,
 	WG_DP_CTL_RING = 1024,		/* control frames via worker 0 */
+	WG_DP_COOKIE_RING = 256,	/* cookie replies to the control thread */
 	WG_DP_ETH_LEN = RTE_ETHER_HDR_LEN,
 	/* Outer headers in front of the transport header, at most. */
 	WG_DP_OUTER_MAX = RTE_ETHER_HDR_LEN + WG_IPV6_HDR_LEN + WG_UDP_HDR_LEN,
@@ -238,6 +239,8 @@ struct wg_dp {
 	struct dp_route_copy *rt_cur;	/* atomic: the copy workers read */
 	struct dp_routes *rt;		/* route.c: batch and bookkeeping */
 	struct rte_ring *hs_ring;	/* mbufs to the control thread */
+	struct rte_ring *ck_ring;	/* cookie replies: hs_queue.c */
+	uint16_t *ck_wait;		/* [index_mask + 1]: hs_queue.c */
 	struct rte_ring *ev_ring;	/* uint32_t peer ids with events */
 	struct rte_ring *stage_ring;	/* mbufs (peer id in hash.usr) */
 
@@ -245,6 +248,8 @@ struct wg_dp {
 	struct wg_dp_peer_ctl *peer_ctl;	/* [max_peers] */
 	uint32_t *free_ids;		/* stack of free peer ids */
 	uint32_t n_free;
+	uint32_t *reaping;		/* removed ids awaiting a grace period */
+	uint32_t n_reaping;
 
 	rte_seqlock_t mac1_lock;
 	bool has_mac1_key;
@@ -353,6 +358,35 @@ dp_peer_ep_read(const struct wg_dp_peer *p, struct wg_dp_ep *ep)
 	} while (rte_seqlock_read_retry(&p->ep_lock, sn));
 }
 
+/*
+ * The UDP checksum of a classified outer frame, checked before we trust its
+ * addresses to roam to (data and handshake messages alike).
+ */
+static inline bool
+dp_outer_l4_csum_ok(const struct rte_mbuf *m)
+{
+	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, m->l2_len);
+	const struct rte_udp_hdr *udp = (const void *)(l3 + m->l3_len);
+	uint64_t f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+
+	if (f == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+		return true;
+	if (f == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+		return false;
+	if (RTE_ETH_IS_IPV4_HDR(m->packet_type))
+		return udp->dgram_cksum == 0 ||
+		       rte_ipv4_udptcp_cksum_verify((const void *)l3, udp) == 0;
+	return rte_ipv6_udptcp_cksum_verify((const void *)l3, udp) == 0;
+}
+
+/* Waits for one RCU grace period (control thread), counted. */
+static inline void
+dp_synchronize(struct wg_dp *dp)
+{
+	dp->ctl->st.grace_periods++;
+	rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
+}
+
 /* The copy of the route tables workers read (see route.c). */
 static inline struct dp_route_copy *
 dp_routes_cur(const struct wg_dp *dp)
@@ -409,6 +443,7 @@ void dp_port_teardown(struct wg_dp *dp, enum wg_dp_port_role role);
 int dp_routes_create(struct wg_dp *dp, uint32_t max4, uint32_t max6);
 void dp_routes_free(struct wg_dp *dp);
 void dp_routes_peer_release(struct wg_dp *dp, uint32_t id);
+void dp_routes_sync(struct wg_dp *dp);
 
 /* route_cap.c: rules and tbl8 groups, held and free (see there) */
 struct dp_route_cap;
@@ -436,6 +471,12 @@ void dp_peers_free(struct wg_dp *dp);
 void dp_ep_build(const struct wg_dp *dp, struct wg_dp_ep *ep,
 		 const struct wg_endpoint *addr);
 void dp_stage_collect(struct wg_dp *dp);
+void dp_peers_reap(struct wg_dp *dp);
+
+/* hs_queue.c */
+int dp_hs_queue_create(struct wg_dp *dp);
+void dp_hs_queue_free(struct wg_dp *dp);
+bool dp_cookie_index_known(const struct wg_dp *dp, uint32_t index_le);
 
 /* classify.c */
 void dp_outer_input(struct wg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n);

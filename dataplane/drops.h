@@ -28,8 +28,14 @@
 	  "handshake message before an identity (mac1 key) was set") \
 	X(HS_BAD_MAC1, "handshake_bad_mac1", \
 	  "handshake message with a wrong mac1") \
+	X(HS_BAD_CSUM, "handshake_bad_checksum", \
+	  "handshake message with a wrong UDP checksum") \
 	X(HS_RING_FULL, "handshake_ring_full", \
 	  "handshake ring to the control thread full") \
+	X(COOKIE_UNKNOWN_INDEX, "cookie_unknown_index", \
+	  "cookie reply to a receiver index that waits for none") \
+	X(COOKIE_RING_FULL, "cookie_ring_full", \
+	  "cookie reply ring to the control thread full") \
 	X(NEIGH, "neigh_unhandled", \
 	  "ARP or ND frame and no neighbour module") \
 	X(NEIGH_INVALID, "neigh_invalid", \

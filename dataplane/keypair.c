@@ -183,7 +183,7 @@ dp_keypair_retire(struct wg_dp *dp, struct wg_dp_keypair *kp)
 	if (rte_rcu_qsbr_dq_enqueue(dp->kp_dq, &r) == 0)
 		return;
 	/* Full even after reclaiming what it could: wait one grace period. */
-	rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
+	dp_synchronize(dp);
 	rte_rcu_qsbr_dq_reclaim(dp->kp_dq, UINT_MAX, NULL, NULL, NULL);
 	if (rte_rcu_qsbr_dq_enqueue(dp->kp_dq, &r) != 0)
 		kp_reclaim(dp, &r, 1);		/* grace period just passed */
@@ -283,7 +283,7 @@ wg_dp_peer_keypair_install(struct wg_dp *dp, uint32_t id,
 	rc = rte_hash_add_key_data(dp->index, &key, kp);
 	if (rc == -ENOSPC) {
 		/* Key slots of retired keypairs come back after reclaiming. */
-		rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
+		dp_synchronize(dp);
 		wg_dp_reclaim(dp);
 		rc = rte_hash_add_key_data(dp->index, &key, kp);
 	}

@@ -39,7 +39,9 @@ dp_peers_create(struct wg_dp *dp)
 				       RTE_CACHE_LINE_SIZE, dp->socket);
 	dp->peer_ctl = calloc(dp->max_peers, sizeof(*dp->peer_ctl));
 	dp->free_ids = malloc(sizeof(*dp->free_ids) * dp->max_peers);
-	if (dp->peers == NULL || dp->peer_ctl == NULL || dp->free_ids == NULL)
+	dp->reaping = malloc(sizeof(*dp->reaping) * dp->max_peers);
+	if (dp->peers == NULL || dp->peer_ctl == NULL || dp->free_ids == NULL ||
+	    dp->reaping == NULL)
 		return -ENOMEM;
 	/* Lowest ids first. */
 	for (i = 0; i < dp->max_peers; i++)
@@ -60,9 +62,11 @@ dp_peers_free(struct wg_dp *dp)
 	rte_free(dp->peers);
 	free(dp->peer_ctl);
 	free(dp->free_ids);
+	free(dp->reaping);
 	dp->peers = NULL;
 	dp->peer_ctl = NULL;
 	dp->free_ids = NULL;
+	dp->reaping = NULL;
 }
 
 static struct wg_dp_peer *
@@ -325,6 +329,9 @@ wg_dp_peer_add(struct wg_dp *dp)
 	struct wg_dp_peer *p;
 	uint32_t id;
 
+	/* Ids removed in an open batch come back after their grace period. */
+	if (dp->n_free == 0 && dp->n_reaping != 0)
+		dp_routes_sync(dp);
 	if (dp->n_free == 0)
 		return -ENOSPC;
 	id = dp->free_ids[--dp->n_free];
@@ -348,32 +355,59 @@ peer_counters_clear(struct wg_dp *dp, uint32_t id)
 	memset(&dp->ctl->peer_ctr[id], 0, sizeof(struct wg_dp_peer_ctr));
 }
 
+/*
+ * Unpublishes the peer: workers drop what they find of it from now on. The
+ * rest waits for the end of the route batch (its grace period), which is
+ * the end of this call outside a batch.
+ */
 int
 wg_dp_peer_remove(struct wg_dp *dp, uint32_t id)
 {
 	struct wg_dp_peer *p = live_peer(dp, id);
-	struct wg_dp_peer_ctl *pc = &dp->peer_ctl[id];
 
 	if (p == NULL)
 		return -ENOENT;
-	/* Unpublish: workers now drop what they find of it. */
+	wg_dp_routes_batch_begin(dp);
 	__atomic_store_n(&p->state, WG_DP_PEER_DEAD, __ATOMIC_RELEASE);
 	dp_routes_peer_release(dp, id);
 	wg_dp_peer_keypairs_clear(dp, id);
-	ep_clear(p);
-	/* After this no worker holds the slot: it is ours to clean. */
-	rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
-	dp_ctl_begin(dp);
-	staged_drop(dp, id, WG_DROP_PEER_GONE);
-	dp_ctl_end(dp);
-	free(pc->staged);
-	memset(pc, 0, sizeof(*pc));
-	peer_counters_clear(dp, id);
-	p->events = 0;
-	p->n_staged = 0;
-	__atomic_store_n(&p->state, WG_DP_PEER_FREE, __ATOMIC_RELEASE);
-	dp->free_ids[dp->n_free++] = id;
+	dp->reaping[dp->n_reaping++] = id;
+	wg_dp_routes_batch_end(dp);
 	return 0;
+}
+
+/*
+ * After a grace period that began after their removal, no worker holds the
+ * removed peers' slots: they are ours to clean, and their ids free again.
+ * The endpoint goes here too: a worker that saw the peer live just before
+ * finds it whole (and stages, its keypairs gone) rather than half wiped.
+ */
+void
+dp_peers_reap(struct wg_dp *dp)
+{
+	struct wg_dp_peer_ctl *pc;
+	struct wg_dp_peer *p;
+	uint32_t i, id;
+
+	if (dp->n_reaping == 0)
+		return;
+	dp_ctl_begin(dp);
+	for (i = 0; i < dp->n_reaping; i++) {
+		id = dp->reaping[i];
+		p = &dp->peers[id];
+		pc = &dp->peer_ctl[id];
+		staged_drop(dp, id, WG_DROP_PEER_GONE);
+		ep_clear(p);
+		free(pc->staged);
+		memset(pc, 0, sizeof(*pc));
+		peer_counters_clear(dp, id);
+		p->events = 0;
+		p->n_staged = 0;
+		__atomic_store_n(&p->state, WG_DP_PEER_FREE, __ATOMIC_RELEASE);
+		dp->free_ids[dp->n_free++] = id;
+	}
+	dp_ctl_end(dp);
+	dp->n_reaping = 0;
 }
 
 /* ---- Events ---- */

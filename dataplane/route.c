@@ -31,12 +31,10 @@
  * Who owns a prefix is read from the standby rules, and each peer's list
  * follows them, so a batch sees its own earlier changes.
  *
- * A peer's removal publishes at once (even inside a batch, the batch's
- * changes so far with it) but does not wait: wg_dp_peer_remove() waits for
- * a grace period before it frees the id, which may then be handed out
- * again in the same batch, so by then no copy a worker can read may route
- * to the old peer. The replay waits for the token (passed by then) the
- * next time the standby copy is needed.
+ * A peer's removal takes its routes out in the batch like any change;
+ * its id is freed only after the batch's grace period (dp_routes_sync()),
+ * when no copy a worker can read routes to it any more, so that removing
+ * many peers costs one grace period, not one each.
  *
  * /0: neither table holds one. Its owner is a field of the copy, the
  * answer when the table finds nothing: rte_lpm6 cannot hold depth 0 (and
@@ -376,6 +374,7 @@ rt_ready(struct wg_dp *dp)
 
 	if (!rt->due)
 		return;
+	dp->ctl->st.grace_periods++;
 	rte_rcu_qsbr_check(dp->qsbr, rt->token, true);
 	c = rt_standby(dp);
 	for (i = 0; i < rt->n_log; i++) {
@@ -395,6 +394,21 @@ wg_dp_routes_batch_begin(struct wg_dp *dp)
 	dp->rt->depth++;
 }
 
+/*
+ * Publishes the batch's changes, waits for one grace period (that of the
+ * publication, or a plain one if only peers went) and frees the ids of the
+ * peers removed since the last time (dp_peers_reap()).
+ */
+void
+dp_routes_sync(struct wg_dp *dp)
+{
+	rt_publish(dp);
+	if (!dp->rt->due && dp->n_reaping != 0)
+		dp_synchronize(dp);
+	rt_ready(dp);
+	dp_peers_reap(dp);
+}
+
 void
 wg_dp_routes_batch_end(struct wg_dp *dp)
 {
@@ -402,8 +416,7 @@ wg_dp_routes_batch_end(struct wg_dp *dp)
 
 	if (rt->depth == 0 || --rt->depth != 0)
 		return;
-	rt_publish(dp);
-	rt_ready(dp);
+	dp_routes_sync(dp);
 }
 
 /* ---- Routes to rules ---- */
@@ -678,18 +691,11 @@ routes_clear(struct wg_dp *dp, uint32_t id)
 	pc->n_routes = pc->cap_routes = 0;
 }
 
-/*
- * Removal: the routes go in one batch, published before returning even
- * inside an open batch (see the top); wg_dp_peer_remove() then waits for
- * the grace period before the id can be reused.
- */
+/* Removal, inside the batch wg_dp_peer_remove() opened (see the top). */
 void
 dp_routes_peer_release(struct wg_dp *dp, uint32_t id)
 {
-	wg_dp_routes_batch_begin(dp);
 	routes_clear(dp, id);
-	rt_publish(dp);
-	dp->rt->depth--;
 }
 
 void

@@ -138,6 +138,7 @@ static const struct {
 	STAT(clear_tx_packets), STAT(clear_tx_bytes),
 	STAT(decrypted), STAT(encrypted), STAT(keepalives_rx),
 	STAT(handshakes_rx), STAT(staged), STAT(roamed), STAT(events_lost),
+	STAT(grace_periods),
 };
 #undef STAT
 

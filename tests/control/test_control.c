@@ -10,11 +10,15 @@
  * the control threads' clocks injected.
  */
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_udp.h>
 #include <sodium.h>
 
 #include "control.h"
@@ -95,11 +99,11 @@ control_for(struct h_gw *g, uint64_t *skew, uint32_t idle_expiry_s)
 }
 
 static void
-pair_start(bool b_knows_a, uint32_t a_expiry)
+pair_start_nq(bool b_knows_a, uint32_t a_expiry, unsigned int nq)
 {
 	skew_a = skew_b = 0;
-	h_gw_init(&h_a, "ctA", 1, 1);
-	h_gw_init(&h_b, "ctB", 2, 1);
+	h_gw_init(&h_a, "ctA", 1, nq);
+	h_gw_init(&h_b, "ctB", 2, nq);
 	h_gw_join(&h_a, &h_b);
 	h_gw_start(&h_a);
 	h_gw_start(&h_b);
@@ -107,6 +111,12 @@ pair_start(bool b_knows_a, uint32_t a_expiry)
 	cb = control_for(&h_b, &skew_b, 0);
 	configure(ca, &h_a, &h_b, true);
 	configure(cb, &h_b, &h_a, b_knows_a);
+}
+
+static void
+pair_start(bool b_knows_a, uint32_t a_expiry)
+{
+	pair_start_nq(b_knows_a, a_expiry, 1);
 }
 
 static void
@@ -600,5 +610,516 @@ H_TEST(control, route_tables_full_refuse_whole_set)
 	}
 	cr_assert_eq(cap_route(h_a.dp, "fd00::1"), cap_dp_id(ca, 1));
 	cr_assert_eq(cap_route(h_a.dp, "fd00::2"), WG_DP_NO_PEER);
+	pair_stop();
+}
+
+/*
+ * Floods. A spoofed flood goes into B's outer RX ring around A's real
+ * handshake messages, each round as many frames as the ring holds (the
+ * most this test can make), then B's worker takes them all. Cookie replies
+ * cost an attacker nothing and B nothing to drop: B's control thread has
+ * one poll per round (the flood outruns it by far). Initiations with a
+ * valid mac1 cost B a cookie reply each: B's control thread runs while its
+ * rings hold work, as its loop does. A starts a handshake whenever
+ * FLOOD_RETRY_NS passed since its last try (B answers with a cookie under
+ * load, and A's next try carries mac2); the test counts those A completes.
+ */
+enum flood_kind {
+	FLOOD_COOKIE,			/* spoofed cookie replies (no mac1) */
+	FLOOD_MAC1			/* initiations with a valid mac1, no Noise */
+};
+
+enum {
+	FLOOD_GOAL = 6,			/* handshakes that must complete */
+	FLOOD_SPOOF_NET = 250		/* spoofed sources: 10.250.x.y */
+};
+
+#define FLOOD_DEADLINE_NS (60 * WG_NSEC_PER_SEC)
+/* Over TAI64N's granule and 1/INITIATIONS_PER_SECOND: B takes each try. */
+#define FLOOD_RETRY_NS (30 * 1000000ULL)
+
+struct flood {
+	enum flood_kind kind;
+	uint8_t tmpl[FRAME_MAX];	/* a frame from A to B, to rewrite */
+	uint16_t len, off;
+	uint32_t k;			/* frames made so far */
+	uint32_t known_index;		/* B's keypair index, 0: none yet */
+	struct wg_cookie ck;		/* mac1 for B */
+};
+
+/* The bytes of a frame carrying msg from A's outer address to B. */
+static uint16_t
+frame_template(uint8_t *f, const void *msg, uint16_t len)
+{
+	struct rte_mbuf *m;
+	uint16_t n;
+
+	cr_assert_eq(wg_dp_control_send(h_a.dp, &h_b.ep4, msg, len), 0);
+	h_poll(&h_a);
+	cr_assert_eq(h_ring_take(h_a.outer_tx[h_a.nq], &m, 1), 1);
+	n = h_copy(m, f, FRAME_MAX);
+	rte_pktmbuf_free(m);
+	return n;
+}
+
+static void
+flood_init(struct flood *fl, enum flood_kind kind)
+{
+	uint8_t msg[sizeof(struct wg_msg_initiation)] = { 0 };
+
+	memset(fl, 0, sizeof(*fl));
+	fl->kind = kind;
+	wg_cookie_init(&fl->ck, h_b.id.static_public);
+	fl->len = frame_template(fl->tmpl, msg, kind == FLOOD_COOKIE ?
+				 sizeof(struct wg_msg_cookie) :
+				 sizeof(struct wg_msg_initiation));
+	fl->off = h_outer_msg_off(fl->tmpl);
+}
+
+/*
+ * One flood frame from a spoofed source. Cookie replies: every other one
+ * names B's live keypair once there is one (an on-path attacker saw it),
+ * so that they pass the workers' filter and only their own ring stops them.
+ */
+static struct rte_mbuf *
+flood_frame(struct flood *fl)
+{
+	uint8_t f[FRAME_MAX], *msg = f + fl->off;
+	uint32_t k = fl->k++, index;
+	size_t mlen = fl->len - fl->off;
+
+	memcpy(f, fl->tmpl, fl->len);
+	memcpy(f + 14 + 12, (uint8_t[]){ 10, FLOOD_SPOOF_NET, (uint8_t)(k >> 8),
+					 (uint8_t)k }, 4);
+	randombytes_buf(msg, mlen);
+	if (fl->kind == FLOOD_COOKIE) {
+		msg[0] = MESSAGE_HANDSHAKE_COOKIE;
+		index = wg_le32(fl->known_index);
+		if (k % 2 == 0 && fl->known_index != 0)
+			memcpy(msg + offsetof(struct wg_msg_cookie, receiver_index),
+			       &index, sizeof(index));
+	} else {
+		msg[0] = MESSAGE_HANDSHAKE_INITIATION;
+	}
+	memset(msg + 1, 0, 3);
+	if (fl->kind == FLOOD_MAC1)
+		wg_cookie_add_macs(&fl->ck, msg, mlen, wg_dp_clock_ns());
+	h_outer_fix(f, fl->len);
+	return h_frame(&h_b, f, fl->len);
+}
+
+/* Fills B's outer RX ring up to want frames waiting. */
+static void
+flood_fill(struct flood *fl, unsigned int want)
+{
+	struct rte_ring *r = h_b.outer_rx[0];
+	struct rte_mbuf *m;
+
+	while (rte_ring_count(r) < want && rte_ring_free_count(r) > 0) {
+		m = flood_frame(fl);
+		h_ring_put(r, &m, 1);
+	}
+}
+
+/* B's answers to spoofed sources would fill A's RX ring: they go. */
+static void
+purge_not_for_a(void)
+{
+	struct rte_mbuf *m[H_RING_SIZE], *keep[H_RING_SIZE];
+	unsigned int n, i, k = 0;
+
+	n = h_ring_take(h_a.outer_rx[0], m, RTE_DIM(m));
+	for (i = 0; i < n; i++) {
+		if (memcmp(rte_pktmbuf_mtod_offset(m[i], uint8_t *, 14 + 16),
+			   h_a.ep4.addr.v4, 4) == 0)
+			keep[k++] = m[i];
+		else
+			rte_pktmbuf_free(m[i]);
+	}
+	h_ring_put(h_a.outer_rx[0], keep, k);
+}
+
+static void
+flood_round(struct flood *fl)
+{
+	struct rte_ring *r = h_b.outer_rx[0];
+	struct wg_dp_session s;
+
+	if (wg_dp_peer_session(h_b.dp, ctl_peer(cb)->dp_id, &s) == 0 && s.valid)
+		fl->known_index = s.local_index;
+	/* A's messages land in the middle of the flood. */
+	flood_fill(fl, H_RING_SIZE / 2);
+	h_poll(&h_a);
+	wg_control_poll(ca, 0);
+	h_poll(&h_a);
+	flood_fill(fl, H_RING_SIZE);
+	while (rte_ring_count(r) != 0)
+		h_poll(&h_b);
+	wg_control_poll(cb, 0);
+	while (fl->kind == FLOOD_MAC1 && wg_dp_control_busy(h_b.dp))
+		wg_control_poll(cb, 0);
+	h_poll(&h_b);
+	purge_not_for_a();
+}
+
+/* Handshakes A completed before the deadline, the flood running. */
+static unsigned int
+handshakes_under_flood(struct flood *fl, unsigned int goal)
+{
+	uint64_t base = stats(ca).handshakes_completed, done = 0;
+	uint64_t deadline = wg_dp_clock_ns() + FLOOD_DEADLINE_NS, last = 0, now;
+
+	while (done < goal && (now = wg_dp_clock_ns()) < deadline) {
+		if (now - last >= FLOOD_RETRY_NS) {
+			ctl_send_initiation(ca, only_peer(ca)->id, true);
+			last = now;
+		}
+		flood_round(fl);
+		done = stats(ca).handshakes_completed - base;
+	}
+	return (unsigned int)done;
+}
+
+H_TEST(control, handshakes_complete_under_cookie_flood)
+{
+	struct flood fl;
+	unsigned int done;
+
+	pair_start(true, 0);
+	flood_init(&fl, FLOOD_COOKIE);
+	done = handshakes_under_flood(&fl, FLOOD_GOAL);
+	cr_assert_eq(done, FLOOD_GOAL, "%u of %u handshakes under a cookie flood",
+		     done, FLOOD_GOAL);
+	/* Spoofed indices stop at the worker; known ones fill their own ring. */
+	cr_assert_gt(h_drop(&h_b, WG_DROP_COOKIE_UNKNOWN_INDEX), fl.k / 4);
+	cr_assert_eq(h_drop(&h_b, WG_DROP_HS_RING_FULL), 0);
+	cr_assert_eq(stats(cb).responses_tx, FLOOD_GOAL, "B never under load");
+	expect_crosses(&h_a, &h_b, 100, 20);
+	pair_stop();
+}
+
+H_TEST(control, handshakes_complete_under_mac1_flood)
+{
+	struct flood fl;
+	unsigned int done;
+
+	pair_start(true, 0);
+	flood_init(&fl, FLOOD_MAC1);
+	done = handshakes_under_flood(&fl, FLOOD_GOAL);
+	cr_assert_eq(done, FLOOD_GOAL, "%u of %u handshakes under a mac1 flood",
+		     done, FLOOD_GOAL);
+	cr_assert_gt(stats(cb).under_load_cookies, 0, "B was under load");
+	expect_crosses(&h_a, &h_b, 100, 21);
+	pair_stop();
+}
+
+/*
+ * The control thread's loop waits on its sockets; with a handshake message
+ * waiting it must not. B serves its sockets here and polls with a timeout
+ * far beyond the test's: sleeping through it would time the test out.
+ */
+H_TEST(control, poll_does_not_sleep_while_a_handshake_waits, .timeout = 30)
+{
+	struct wg_control_conf cc = {
+		.dp = NULL, .serve_socket = true, .max_peers = 4,
+	};
+	struct wg_msg_initiation junk;
+	struct wg_cookie ck;
+	struct rte_mbuf *m;
+	char ifname[16];
+
+	pair_start(true, 0);
+	wg_control_destroy(cb);
+	snprintf(ifname, sizeof(ifname), "wgefl%05u", (unsigned int)getpid() % 100000);
+	cc.dp = h_b.dp;
+	cc.ifname = ifname;
+	cr_assert_eq(wg_control_create(&cb, &cc), 0, "sockets for %s", ifname);
+	configure(cb, &h_b, &h_a, true);
+	randombytes_buf(&junk, sizeof(junk));
+	junk.header.type = wg_le32(MESSAGE_HANDSHAKE_INITIATION);
+	wg_cookie_init(&ck, h_b.id.static_public);
+	wg_cookie_add_macs(&ck, (uint8_t *)&junk, sizeof(junk), wg_dp_clock_ns());
+	m = initiation_frame(&junk);
+	h_ring_put(h_b.outer_rx[0], &m, 1);
+	h_poll(&h_b);
+	cr_assert_eq(wg_dp_handshake_backlog(h_b.dp), 1);
+	wg_control_poll(cb, 3600 * 1000);
+	cr_assert_eq(stats(cb).rejected_handshake, 1, "the message was handled");
+	pair_stop();
+}
+
+/*
+ * A tries handshakes until B's response to one of them reaches A's RX
+ * ring (B takes an initiation only 1/INITIATIONS_PER_SECOND after the
+ * last, and a TAI64N timestamp only if it moved on): the response, taken
+ * before A's worker sees it.
+ */
+static void
+b_response_to_a(struct wg_msg_response *resp)
+{
+	uint64_t deadline = wg_dp_clock_ns() + 10 * WG_NSEC_PER_SEC;
+	uint8_t f[FRAME_MAX];
+	struct rte_mbuf *m;
+	uint16_t len, off;
+
+	while (wg_dp_clock_ns() < deadline) {
+		skew_b += WG_NSEC_PER_SEC;
+		ctl_send_initiation(ca, only_peer(ca)->id, true);
+		h_poll(&h_a);
+		h_poll(&h_b);
+		wg_control_poll(cb, 0);
+		h_poll(&h_b);
+		while (h_ring_take(h_a.outer_rx[0], &m, 1) == 1) {
+			len = h_copy(m, f, sizeof(f));
+			rte_pktmbuf_free(m);
+			off = h_outer_msg_off(f);
+			if (len - off == sizeof(*resp) &&
+			    f[off] == MESSAGE_HANDSHAKE_RESPONSE) {
+				memcpy(resp, f + off, sizeof(*resp));
+				return;
+			}
+		}
+		usleep(5000);
+	}
+	cr_assert_fail("B never answered A's initiation");
+}
+
+/*
+ * A, under load, answers B's response with a cookie reply (as Linux does
+ * for any handshake message without mac2). B must take it although the
+ * response's index now names a keypair, not a handshake in flight, so that
+ * its next response carries mac2 and A, still under load, can take it.
+ */
+H_TEST(control, cookie_reply_to_our_response_gives_mac2)
+{
+	struct wg_msg_response resp;
+	struct wg_msg_cookie reply;
+	uint64_t now = wg_dp_clock_ns();
+
+	pair_start(true, 0);
+	b_response_to_a(&resp);
+	cr_assert_eq(wg_cookie_validate_packet(&h_a.checker, (uint8_t *)&resp,
+					       sizeof(resp), &h_b.ep4, true, now),
+		     WG_COOKIE_VALID_MAC_BUT_NO_COOKIE);
+	wg_cookie_message_create(&h_a.checker, &reply, (uint8_t *)&resp,
+				 sizeof(resp), &h_b.ep4, now);
+	cr_assert_eq(wg_dp_control_send(h_a.dp, &h_b.ep4, &reply, sizeof(reply)), 0);
+	h_poll(&h_a);
+	h_poll(&h_b);
+	wg_control_poll(cb, 0);
+	cr_assert_eq(stats(cb).cookies_rx, 1);
+	cr_assert_eq(stats(cb).rejected_index, 0, "B looked the index up");
+	cr_assert(ctl_peer(cb)->cookie.is_valid, "B will send mac2");
+
+	b_response_to_a(&resp);
+	cr_assert_eq(wg_cookie_validate_packet(&h_a.checker, (uint8_t *)&resp,
+					       sizeof(resp), &h_b.ep4, true,
+					       wg_dp_clock_ns()),
+		     WG_COOKIE_VALID_MAC_WITH_COOKIE, "the next response has mac2");
+	pair_stop();
+}
+
+/* Gives an IPv4 frame's UDP header its right checksum, or a wrong one. */
+static void
+udp_csum_set(uint8_t *f, bool right)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(f + RTE_ETHER_HDR_LEN);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	uint16_t c;
+
+	udp->dgram_cksum = 0;
+	c = rte_ipv4_udptcp_cksum(ip, udp);
+	udp->dgram_cksum = right ? c : (uint16_t)(c == 1 ? 2 : c - 1);
+}
+
+/*
+ * An authenticated handshake message moves the endpoint to its source,
+ * but only if its UDP checksum says the source is what was sent.
+ */
+H_TEST(control, handshake_with_bad_udp_checksum_does_not_roam)
+{
+	static const uint8_t moved[4] = { 10, 0, 0, 99 };
+	uint8_t f[FRAME_MAX];
+	struct rte_mbuf *m;
+	uint16_t len;
+
+	pair_start(true, 0);
+	ctl_send_initiation(ca, only_peer(ca)->id, true);
+	h_poll(&h_a);
+	cr_assert_eq(h_ring_take(h_b.outer_rx[0], &m, 1), 1);
+	len = h_copy(m, f, sizeof(f));
+	rte_pktmbuf_free(m);
+	memcpy(f + RTE_ETHER_HDR_LEN + 12, moved, 4);
+	h_outer_fix(f, len);
+
+	udp_csum_set(f, false);
+	m = h_frame(&h_b, f, len);
+	h_ring_put(h_b.outer_rx[0], &m, 1);
+	h_poll(&h_b);
+	wg_control_poll(cb, 0);
+	cr_assert_eq(h_drop(&h_b, WG_DROP_HS_BAD_CSUM), 1);
+	cr_assert_eq(stats(cb).initiations_rx, 0);
+	cr_assert(wg_endpoint_equal(&only_peer(cb)->endpoint, &h_a.ep4), "roamed");
+
+	/* The same message with its checksum right: B answers and roams. */
+	udp_csum_set(f, true);
+	m = h_frame(&h_b, f, len);
+	h_ring_put(h_b.outer_rx[0], &m, 1);
+	h_poll(&h_b);
+	wg_control_poll(cb, 0);
+	cr_assert_eq(stats(cb).responses_tx, 1);
+	cr_assert_arr_eq(only_peer(cb)->endpoint.addr.v4, moved, 4);
+	h_poll(&h_b);
+	h_ring_free(h_a.outer_rx[0]);
+	pair_stop();
+}
+
+enum { MANY_PEERS = 48 };
+
+/* MANY_PEERS peers with a /24 each in 10.77.0.0/16, added or removed. */
+static void
+many_peers(struct wg_control *c, bool remove)
+{
+	struct wg_uapi_set s;
+	uint8_t key[WG_KEY_LEN];
+	unsigned int i;
+
+	wg_uapi_set_init(&s);
+	for (i = 0; i < MANY_PEERS; i++) {
+		memset(key, 0x5a, sizeof(key));
+		key[0] = (uint8_t)(i + 1);
+		feed_key(&s, "public_key", key);
+		if (remove)
+			feedf(&s, "remove=true");
+		else
+			feedf(&s, "allowed_ip=10.77.%u.0/24", i);
+	}
+	cr_assert_eq(wg_uapi_set_feed_line(&s, "", 0), WG_UAPI_SET_DONE);
+	cr_assert_eq(wg_control_apply(c, &s), 0);
+	wg_uapi_set_free(&s);
+}
+
+static uint64_t
+grace_periods(const struct h_gw *g)
+{
+	struct wg_dp_stats st;
+
+	h_stats(g, &st);
+	return st.grace_periods;
+}
+
+/*
+ * Removing many peers in one set waits for one grace period, not one per
+ * peer (the control thread handles no handshake meanwhile); the rest of
+ * the table is as it should be.
+ */
+H_TEST(control, removing_many_peers_waits_one_grace_period)
+{
+	const struct wg_device_peer *p;
+	struct rte_mbuf *m;
+	uint8_t s[4], d[4] = { 10, 77, 5, 1 };
+	uint64_t before;
+
+	pair_start(true, 0);
+	expect_crosses(&h_a, &h_b, 100, 30);
+	many_peers(ca, false);
+	cr_assert_eq(wg_device_peer_count(wg_control_device(ca)), MANY_PEERS + 1);
+	before = grace_periods(&h_a);
+	many_peers(ca, true);
+	cr_assert_eq(grace_periods(&h_a) - before, 1);
+
+	cr_assert_eq(wg_device_peer_count(wg_control_device(ca)), 1);
+	expect_crosses(&h_a, &h_b, 100, 31);
+	h_lan4(&h_a, 10, s);
+	before = h_drop(&h_a, WG_DROP_NO_ROUTE);
+	m = h_inner4(&h_a, s, d, 100, 32);
+	h_ring_put(h_a.clear_rx[0], &m, 1);
+	h_poll(&h_a);
+	cr_assert_eq(h_drop(&h_a, WG_DROP_NO_ROUTE), before + 1, "routes gone");
+	/* Every id is free again: the dataplane takes them all back. */
+	many_peers(ca, false);
+	for (p = wg_device_peer_next(wg_control_device(ca), NULL); p != NULL;
+	     p = wg_device_peer_next(wg_control_device(ca), p))
+		cr_assert(ca->peers[p->id].in_use, "the dataplane refused a peer");
+	pair_stop();
+}
+
+/* A's worker 0, polling on its own thread until told to stop. */
+struct runner {
+	pthread_t t;
+	uint32_t stop;
+};
+
+static void *
+worker_loop(void *arg)
+{
+	struct runner *r = arg;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE))
+		wg_dp_worker_poll(wg_dp_worker_get(h_a.dp, 0));
+	return NULL;
+}
+
+static void *
+control_poll_once(void *arg)
+{
+	wg_control_poll(arg, 0);
+	return NULL;
+}
+
+/*
+ * Idle expiry while a worker is receiving for the peer: the worker has
+ * found the keypair and authenticates a packet from a new address, and is
+ * held (by the test holding the endpoint's seqlock) before it roams. The
+ * expiry must wait for it: once expiry is done the endpoint stays wiped.
+ */
+H_TEST(control, worker_cannot_restore_endpoint_after_expiry, .timeout = 60)
+{
+	static const uint8_t moved[4] = { 10, 0, 0, 77 };
+	struct runner run = { .stop = 0 };
+	struct wg_endpoint ep;
+	struct wg_dp_peer *dpp;
+	struct rte_mbuf *m, *p;
+	uint8_t f[FRAME_MAX];
+	pthread_t expiry;
+	uint32_t id;
+	uint16_t len;
+
+	pair_start_nq(true, 30, 2);
+	expect_crosses(&h_a, &h_b, 100, 40);
+	expect_crosses(&h_b, &h_a, 100, 41);
+	id = ctl_peer(ca)->dp_id;
+	dpp = &h_a.dp->peers[id];
+
+	/* B's next data message, as if B had moved to 10.0.0.77. */
+	p = inner(&h_b, &h_a, 100, 42);
+	h_ring_put(h_b.clear_rx[0], &p, 1);
+	h_poll(&h_b);
+	cr_assert_eq(h_ring_take(h_a.outer_rx[0], &m, 1), 1);
+	len = h_copy(m, f, sizeof(f));
+	rte_pktmbuf_free(m);
+	memcpy(f + RTE_ETHER_HDR_LEN + 12, moved, 4);
+	h_outer_fix(f, len);
+
+	rte_seqlock_write_lock(&dpp->ep_lock);
+	cr_assert_eq(pthread_create(&run.t, NULL, worker_loop, &run), 0);
+	m = h_frame(&h_a, f, len);
+	h_ring_put(h_a.outer_rx[0], &m, 1);
+	while (rte_ring_count(h_a.outer_rx[0]) != 0)
+		usleep(1000);
+	usleep(50000);		/* the worker has found the keypair by now */
+	skew_a += 31 * WG_NSEC_PER_SEC;
+	cr_assert_eq(pthread_create(&expiry, NULL, control_poll_once, ca), 0);
+	usleep(50000);
+	rte_seqlock_write_unlock(&dpp->ep_lock);
+	pthread_join(expiry, NULL);
+	__atomic_store_n(&run.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(run.t, NULL);
+
+	cr_assert_eq(stats(ca).expired_peers, 1);
+	cr_assert_eq(wg_dp_peer_get_endpoint(h_a.dp, id, &ep), 0);
+	cr_assert_eq(ep.family, WG_AF_NONE, "the worker restored the endpoint");
+	cr_assert_eq(only_peer(ca)->endpoint.family, WG_AF_NONE);
+	h_ring_free(h_a.clear_tx[0]);
 	pair_stop();
 }

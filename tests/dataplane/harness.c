@@ -544,6 +544,8 @@ gw_quiesce(struct h_gw *g)
 		wg_dp_peer_remove(g->dp, id);
 	while ((n = wg_dp_handshake_dequeue(g->dp, m, RTE_DIM(m))) != 0)
 		rte_pktmbuf_free_bulk(m, n);
+	while ((n = wg_dp_cookie_dequeue(g->dp, m, RTE_DIM(m))) != 0)
+		rte_pktmbuf_free_bulk(m, n);
 }
 
 static void

@@ -549,7 +549,7 @@ walk_clear(struct walk *w)
 	ref_clear(&w->now, id);
 }
 
-/* A removed peer's routes are gone at once, even in a batch. */
+/* A removed peer's routes go with its batch (at once outside one). */
 static void
 walk_peer_replace(struct walk *w)
 {
@@ -558,7 +558,8 @@ walk_peer_replace(struct walk *w)
 
 	cr_assert_eq(wg_dp_peer_remove(w->dp, w->ids[k]), 0);
 	ref_clear(&w->now, w->ids[k]);
-	ref_copy(&w->seen, &w->now);
+	if (w->depth == 0)
+		ref_copy(&w->seen, &w->now);
 	walk_check(w, "after a peer's removal");
 	id = wg_dp_peer_add(w->dp);
 	cr_assert(id >= 0);
@@ -901,9 +902,10 @@ H_TEST(routes, batch_invisible_until_end)
 }
 
 /*
- * A peer removed in a batch takes its routes with it at once: its id is
- * reused straight away, and must not inherit them. The batch's earlier
- * changes are published with it; the later ones wait for the end.
+ * A peer removed in a batch is unpublished at once (workers drop its
+ * packets) but its routes go with the batch: workers route as at the
+ * batch's start until its end, and its id is handed out again only after
+ * the batch's one grace period, so that it cannot inherit them.
  */
 H_TEST(routes, peer_removal_in_batch)
 {
@@ -912,6 +914,7 @@ H_TEST(routes, peer_removal_in_batch)
 					      "fd01::/32" };
 	static struct ref seen, now;
 	static struct probe pr[64];
+	struct wg_dp_stats st0, st1;
 	unsigned int i, n;
 	uint32_t a, b, c;
 	struct pfx p;
@@ -923,25 +926,31 @@ H_TEST(routes, peer_removal_in_batch)
 	add_both(h_a.dp, &now, a, "10.1.0.0/16");
 	add_both(h_a.dp, &now, a, "fd01::/32");
 	add_both(h_a.dp, &now, a, "10.3.0.0/16");
+	ref_copy(&seen, &now);
+	h_stats(&h_a, &st0);
 	wg_dp_routes_batch_begin(h_a.dp);
 	add_both(h_a.dp, &now, b, "10.3.0.0/16");	/* moved from a */
 	add_both(h_a.dp, &now, b, "10.2.0.0/16");
 	cr_assert_eq(wg_dp_peer_remove(h_a.dp, a), 0);
 	ref_clear(&now, a);
-	/* The dataplane hands the freed id out first: c is a again. */
+	/* a's id waits for the batch's grace period: c is another. */
 	id = wg_dp_peer_add(h_a.dp);
 	cr_assert(id >= 0);
 	c = (uint32_t)id;
-	ref_copy(&seen, &now);
+	cr_assert_neq(c, a);
 	add_both(h_a.dp, &now, c, "10.4.0.0/16");
 	n = 0;
 	for (i = 0; i < RTE_DIM(probed); i++) {
 		p = pfx_parse(probed[i]);
 		probes_of(&p, pr, &n);
 	}
-	check(h_a.dp, -1, &seen, pr, n, "after the removal");
+	/* Workers route as at the batch's start (a's packets: peer_removed). */
+	check(h_a.dp, -1, &seen, pr, n, "during the batch");
 	wg_dp_routes_batch_end(h_a.dp);
 	check_both(h_a.dp, &now, pr, n, "after the end");
+	h_stats(&h_a, &st1);
+	cr_assert_eq(st1.grace_periods - st0.grace_periods, 1);
+	cr_assert_eq(wg_dp_peer_add(h_a.dp), (int)a, "a's id is free again");
 }
 
 /* ---- Full tables ---- */
