@@ -19,8 +19,4 @@ void wgd_neigh_setup(struct wg_neigh_dp *n, struct wg_dp *dp,
 /* Identity, listen port and peers, as one all-or-nothing set. */
 int wgd_apply_config(struct wg_control *c, const struct wg_config *cfg);
 
-/* "1.2.3.4:51820" / "[2001:db8::1]:51820" and "10.0.0.0/8". */
-void wgd_endpoint_text(char *out, size_t cap, const struct wg_endpoint *e);
-void wgd_prefix_text(char *out, size_t cap, const struct wg_config_addr *a);
-
 #endif /* WG_DAEMON_H */

@@ -2,16 +2,15 @@
 /*
  * From a loaded configuration to a running gateway: the dataplane's
  * configuration, the neighbour module's addresses, and the interface's
- * identity and peers, which go in as one `set` through the very parser and
- * device model that wg(8)'s requests go through.
+ * identity and peers, which go in as one change set (built with uapi.h's
+ * builder, checked as a parsed request is) through the device model that
+ * wg(8)'s requests go through.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <rte_ethdev.h>
-#include <sodium.h>
 
 #include "daemon.h"
 #include "keys.h"
@@ -89,51 +88,26 @@ wgd_neigh_setup(struct wg_neigh_dp *n, struct wg_dp *dp, const struct wg_config 
 	wg_neigh_dp_attach(n);
 }
 
-/* Feeds one formatted line; the buffer held a key: it is wiped. */
+/* One configured peer as a section of the change set. */
 static int
-feed(struct wg_uapi_set *s, const char *fmt, const char *a, unsigned int b)
+build_peer(struct wg_uapi_set *s, const struct wg_config_peer *p)
 {
-	char line[256];
-	int n = snprintf(line, sizeof(line), fmt, a, b);
-	int rc = n < 0 || (size_t)n >= sizeof(line) ? -EINVAL :
-		 wg_uapi_set_feed_line(s, line, (size_t)n);
-
-	sodium_memzero(line, sizeof(line));
-	return rc < 0 ? rc : 0;
-}
-
-static int
-feed_key(struct wg_uapi_set *s, const char *name, const uint8_t key[WG_KEY_LEN])
-{
-	char hex[WG_KEY_HEX_LEN + 1], fmt[64];
-	int rc;
-
-	wg_key_to_hex(hex, key);
-	snprintf(fmt, sizeof(fmt), "%s=%%s", name);
-	rc = feed(s, fmt, hex, 0);
-	sodium_memzero(hex, sizeof(hex));
-	return rc;
-}
-
-static int
-feed_peer(struct wg_uapi_set *s, const struct wg_config_peer *p)
-{
-	char text[64];
+	struct wg_uapi_allowed_ip a;
 	unsigned int i;
-	int rc = feed_key(s, "public_key", p->public_key);
+	int rc = wg_uapi_set_peer(s, p->public_key);
 
 	if (rc == 0 && !wg_key_is_zero(p->preshared_key))
-		rc = feed_key(s, "preshared_key", p->preshared_key);
-	if (rc == 0 && p->endpoint.family != WG_AF_NONE) {
-		wgd_endpoint_text(text, sizeof(text), &p->endpoint);
-		rc = feed(s, "endpoint=%s", text, 0);
-	}
+		rc = wg_uapi_set_peer_preshared_key(s, p->preshared_key);
+	if (rc == 0 && p->endpoint.family != WG_AF_NONE)
+		rc = wg_uapi_set_peer_endpoint(s, &p->endpoint);
 	if (rc == 0 && p->persistent_keepalive != 0)
-		rc = feed(s, "persistent_keepalive_interval=%s%u", "",
-			  p->persistent_keepalive);
+		rc = wg_uapi_set_peer_keepalive(s, p->persistent_keepalive);
 	for (i = 0; rc == 0 && i < p->n_allowed_ips; i++) {
-		wgd_prefix_text(text, sizeof(text), &p->allowed_ips[i]);
-		rc = feed(s, "allowed_ip=%s", text, 0);
+		memset(&a, 0, sizeof(a));
+		a.family = p->allowed_ips[i].family;
+		a.cidr = p->allowed_ips[i].prefix_len;
+		memcpy(a.addr, p->allowed_ips[i].addr, sizeof(a.addr));
+		rc = wg_uapi_set_peer_allowed_ip(s, &a);
 	}
 	return rc;
 }
@@ -146,36 +120,17 @@ wgd_apply_config(struct wg_control *c, const struct wg_config *cfg)
 	int rc;
 
 	wg_uapi_set_init(&s);
-	rc = feed_key(&s, "private_key", cfg->private_key);
+	rc = wg_uapi_set_private_key(&s, cfg->private_key);
 	if (rc == 0)
-		rc = feed(&s, "listen_port=%s%u", "", cfg->listen_port);
+		rc = wg_uapi_set_listen_port(&s, cfg->listen_port);
 	if (rc == 0)
-		rc = feed(&s, "replace_peers=true", "", 0);
+		rc = wg_uapi_set_replace_peers(&s);
 	for (i = 0; rc == 0 && i < cfg->n_peers; i++)
-		rc = feed_peer(&s, &cfg->peers[i]);
+		rc = build_peer(&s, &cfg->peers[i]);
 	if (rc == 0)
-		rc = wg_uapi_set_feed_line(&s, "", 0) == WG_UAPI_SET_DONE ? 0 : -EINVAL;
+		rc = wg_uapi_set_end(&s);
 	if (rc == 0)
 		rc = wg_control_apply(c, &s);
 	wg_uapi_set_free(&s);
 	return rc;
-}
-
-void
-wgd_endpoint_text(char *out, size_t cap, const struct wg_endpoint *e)
-{
-	char ip[INET6_ADDRSTRLEN];
-
-	inet_ntop(e->family == WG_AF_INET ? AF_INET : AF_INET6, e->addr.v6, ip,
-		  sizeof(ip));
-	snprintf(out, cap, e->family == WG_AF_INET ? "%s:%u" : "[%s]:%u", ip, e->port);
-}
-
-void
-wgd_prefix_text(char *out, size_t cap, const struct wg_config_addr *a)
-{
-	char ip[INET6_ADDRSTRLEN];
-
-	inet_ntop(a->family == WG_AF_INET ? AF_INET : AF_INET6, a->addr, ip, sizeof(ip));
-	snprintf(out, cap, "%s/%u", ip, a->prefix_len);
 }

@@ -75,7 +75,7 @@ wg_dp_control_send(struct wg_dp *dp, const struct wg_endpoint *dst,
 		dp->csum4(dp, m);
 	else
 		dp->csum6(dp, m);
-	dp_txbuf_add(dp->ctl, WG_DP_PORT_OUTER, m);
+	dp_txbuf_add_nexthop(dp->ctl, WG_DP_PORT_OUTER, m);
 	dp_ctl_end(dp);
 	return 0;
 }

@@ -397,7 +397,7 @@ dec_deliver(struct wg_dp_worker *w, struct rte_mbuf *m, const struct wg_crypto_o
 					   RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
 	m->ol_flags = 0;
 	m->packet_type = 0;
-	dp_txbuf_add(w, WG_DP_PORT_CLEAR, m);
+	dp_txbuf_add_nexthop(w, WG_DP_PORT_CLEAR, m);
 }
 
 void

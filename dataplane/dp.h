@@ -309,7 +309,9 @@ enum wg_dp_neigh_verdict {
  * The hook a neighbour (ARP/ND) module replaces; both functions run on
  * workers, so they must be lock-free and quick.
  * - nexthop_mac: the destination MAC of frames leaving a port, asked once
- *   per burst (a next hop per port, as an edge router's default gateway).
+ *   per burst (a next hop per port, as an edge router's default gateway):
+ *   0 and the MAC, or -1 while it is unresolved. Frames for an unresolved
+ *   next hop are dropped (neigh_unresolved), never broadcast.
  * - input: one received ARP/ND frame (the mbuf stays the worker's); it may
  *   rewrite the frame in place (data_len/pkt_len included) as a reply.
  * Without ops, the configured static MAC is used and ARP/ND frames are
@@ -317,8 +319,8 @@ enum wg_dp_neigh_verdict {
  * through wg_dp_control_tx_port().
  */
 struct wg_dp_neigh_ops {
-	void (*nexthop_mac)(void *ctx, enum wg_dp_port_role role,
-			    struct rte_ether_addr *mac);
+	int (*nexthop_mac)(void *ctx, enum wg_dp_port_role role,
+			   struct rte_ether_addr *mac);
 	enum wg_dp_neigh_verdict (*input)(void *ctx, enum wg_dp_port_role role,
 					  struct rte_mbuf *m);
 	void *ctx;

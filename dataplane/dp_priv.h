@@ -197,6 +197,7 @@ struct wg_dp_worker {
 	uint64_t now;			/* TSC at the start of the burst */
 	uint64_t drain_tsc, next_drain;
 	struct rte_ether_addr dst_mac[WG_DP_PORT_MAX];	/* per burst */
+	bool dst_ok[WG_DP_PORT_MAX];	/* dst_mac resolved (per burst) */
 	struct wg_dp_txbuf tx[WG_DP_PORT_MAX];
 	struct wg_dp_freeq freeq;
 	struct wg_dp_stats st __rte_cache_aligned;	/* no atomics: one writer */
@@ -508,6 +509,12 @@ void dp_workers_free(struct wg_dp *dp);
 void dp_txbuf_add(struct wg_dp_worker *w, enum wg_dp_port_role role,
 		  struct rte_mbuf *m);
 void dp_txbuf_flush(struct wg_dp_worker *w, enum wg_dp_port_role role);
+/*
+ * A frame addressed to role's next hop (w->dst_mac): queued, or dropped
+ * (neigh_unresolved, false) while that next hop is unresolved.
+ */
+bool dp_txbuf_add_nexthop(struct wg_dp_worker *w, enum wg_dp_port_role role,
+			  struct rte_mbuf *m);
 /* Worker 0: sends what the control thread queued on shared ports. */
 void dp_ctl_ring_drain(struct wg_dp_worker *w);
 void dp_resolve_nexthops(struct wg_dp_worker *w);

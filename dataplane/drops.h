@@ -40,6 +40,8 @@
 	  "ARP or ND frame and no neighbour module") \
 	X(NEIGH_INVALID, "neigh_invalid", \
 	  "malformed ARP or ND frame") \
+	X(NEIGH_UNRESOLVED, "neigh_unresolved", \
+	  "the port's next hop is not resolved yet (never broadcast)") \
 	X(UNKNOWN_INDEX, "unknown_receiver_index", \
 	  "data message for a receiver index we do not have") \
 	X(PEER_GONE, "peer_removed", \

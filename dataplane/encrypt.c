@@ -378,9 +378,10 @@ dp_encrypt_burst(struct wg_dp_worker *w, struct rte_mbuf **pkts,
 			w->dp->csum4(w->dp, b.out[i]);
 		else
 			w->dp->csum6(w->dp, b.out[i]);
+		if (!dp_txbuf_add_nexthop(w, WG_DP_PORT_OUTER, b.out[i]))
+			continue;
 		g->tx_packets++;
 		g->tx_bytes += wg_message_data_len(b.op[i].len);
-		dp_txbuf_add(w, WG_DP_PORT_OUTER, b.out[i]);
 	}
 	w->st.encrypted += b.nout;
 	groups_after(w, &b);

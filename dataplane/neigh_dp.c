@@ -47,11 +47,10 @@ wg_neigh_dp_nexthop(const struct wg_neigh_dp *n, enum wg_dp_port_role role,
 	return ip == NULL ? -1 : wg_neigh_lookup(&n->port[role], family, ip, mac);
 }
 
-static void
+static int
 hook_nexthop_mac(void *ctx, enum wg_dp_port_role role, struct rte_ether_addr *mac)
 {
-	if (wg_neigh_dp_nexthop(ctx, role, mac->addr_bytes) != 0)
-		memset(mac->addr_bytes, 0xff, RTE_ETHER_ADDR_LEN);
+	return wg_neigh_dp_nexthop(ctx, role, mac->addr_bytes);
 }
 
 static enum wg_dp_neigh_verdict
@@ -64,7 +63,7 @@ hook_input(void *ctx, enum wg_dp_port_role role, struct rte_mbuf *m)
 	if (m->nb_segs != 1)
 		return WG_DP_NEIGH_INVALID;
 	switch (wg_neigh_input(&n->port[role], rte_pktmbuf_mtod(m, uint8_t *),
-			       &len, cap)) {
+			       &len, cap, wg_dp_clock_ns())) {
 	case WG_NEIGH_REPLY:
 		m->data_len = len;
 		m->pkt_len = len;
@@ -90,9 +89,9 @@ wg_neigh_dp_attach(struct wg_neigh_dp *n)
 }
 
 static void
-solicit(struct wg_neigh_dp *n, enum wg_dp_port_role role)
+solicit(struct wg_neigh_dp *n, enum wg_dp_port_role role, uint64_t now_ns)
 {
-	const struct wg_neigh *p = &n->port[role];
+	struct wg_neigh *p = &n->port[role];
 	struct rte_mempool *mp = wg_dp_mempool(n->dp);
 	enum wg_family family;
 	const uint8_t *ip = nexthop_ip(p, &family);
@@ -103,7 +102,7 @@ solicit(struct wg_neigh_dp *n, enum wg_dp_port_role role)
 	if (ip == NULL || (m = rte_pktmbuf_alloc(mp)) == NULL)
 		return;
 	frame = rte_pktmbuf_mtod(m, uint8_t *);
-	len = wg_neigh_build_solicit(p, family, ip, frame, rte_pktmbuf_tailroom(m));
+	len = wg_neigh_solicit(p, family, ip, now_ns, frame, rte_pktmbuf_tailroom(m));
 	if (len == 0) {
 		rte_pktmbuf_free(m);
 		return;
@@ -125,8 +124,9 @@ wg_neigh_dp_poll(struct wg_neigh_dp *n, uint64_t now_ns)
 		bool resolved = wg_neigh_dp_nexthop(n, r, mac) == 0;
 
 		all_resolved &= resolved;
+		wg_neigh_expire(&n->port[r], now_ns);
 		/* Unresolved: ask now; resolved: this is the refresh. */
-		solicit(n, r);
+		solicit(n, r, now_ns);
 	}
 	n->next_solicit_ns = now_ns + (all_resolved ? SOLICIT_REFRESH_NS :
 				       SOLICIT_UNRESOLVED_NS);

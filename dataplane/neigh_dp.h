@@ -5,8 +5,9 @@
  * the control thread solicits the next hops until they answer.
  *
  * Each port has one next hop, the router beyond it: its IPv4 gateway if
- * configured, else its IPv6 gateway. Until that answers, frames go to the
- * broadcast address (the configured static neighbours resolve at once).
+ * configured, else its IPv6 gateway. Until that answers, the dataplane
+ * drops what it would send there (neigh_unresolved): nothing is broadcast.
+ * The configured static neighbours resolve at once.
  */
 #ifndef WG_NEIGH_DP_H
 #define WG_NEIGH_DP_H
@@ -29,7 +30,8 @@ void wg_neigh_dp_init(struct wg_neigh_dp *n, struct wg_dp *dp);
 void wg_neigh_dp_attach(struct wg_neigh_dp *n);
 /*
  * Control thread: solicits each port's next hop while it is unresolved
- * (every 100 ms), and refreshes it every 30 s once resolved.
+ * (every 100 ms), refreshes it every 30 s once resolved (a static one is
+ * never solicited), and expires stale entries (wg_neigh_expire).
  */
 void wg_neigh_dp_poll(struct wg_neigh_dp *n, uint64_t now_ns);
 /* 0 and the MAC if role's next hop is resolved. Any thread. */

@@ -110,11 +110,31 @@ dp_resolve_nexthops(struct wg_dp_worker *w)
 	enum wg_dp_port_role r;
 
 	for (r = 0; r < WG_DP_PORT_MAX; r++) {
-		if (dp->neigh.nexthop_mac != NULL)
-			dp->neigh.nexthop_mac(dp->neigh.ctx, r, &w->dst_mac[r]);
-		else
+		if (dp->neigh.nexthop_mac != NULL) {
+			w->dst_ok[r] = dp->neigh.nexthop_mac(dp->neigh.ctx, r,
+							     &w->dst_mac[r]) == 0;
+		} else {
 			static_nexthop(dp, r, &w->dst_mac[r]);
+			w->dst_ok[r] = true;
+		}
 	}
+}
+
+/*
+ * Nothing of a tunnel goes to a next hop we do not know: no broadcast (the
+ * whole LAN would read the decrypted traffic), no guess. The neighbour
+ * module solicits until it answers.
+ */
+bool
+dp_txbuf_add_nexthop(struct wg_dp_worker *w, enum wg_dp_port_role role,
+		     struct rte_mbuf *m)
+{
+	if (unlikely(!w->dst_ok[role])) {
+		dp_drop(w, m, WG_DROP_NEIGH_UNRESOLVED);
+		return false;
+	}
+	dp_txbuf_add(w, role, m);
+	return true;
 }
 
 static void

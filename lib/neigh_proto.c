@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * ARP (RFC 826) and IPv6 neighbour discovery (RFC 4861) frames: answering
- * for our addresses, learning from answers and solicitations addressed to
- * us, and building solicitations. Frames are parsed by offset: no alignment
+ * for our addresses, learning from the replies to our solicitations (and
+ * from an unresolved gateway's requests: neigh.h), and building
+ * solicitations. Frames are parsed by offset: no alignment
  * is assumed. VLAN-tagged frames are not ours (WG_NEIGH_NOT_NEIGH).
  */
 #include <string.h>
 
 #include "consts.h"
-#include "neigh.h"
+#include "neigh_priv.h"
 
 enum {
 	ETH_HLEN = 14,
@@ -69,7 +70,8 @@ eth_pad(uint8_t *frame, uint16_t len, uint16_t cap)
 }
 
 static enum wg_neigh_verdict
-arp_input(struct wg_neigh *n, uint8_t *frame, uint16_t *len, uint16_t cap)
+arp_input(struct wg_neigh *n, uint8_t *frame, uint16_t *len, uint16_t cap,
+	  uint64_t now_ns)
 {
 	uint8_t *arp = frame + ETH_HLEN;
 	uint8_t sha[WG_ETHER_ADDR_LEN], spa[4];
@@ -84,9 +86,12 @@ arp_input(struct wg_neigh *n, uint8_t *frame, uint16_t *len, uint16_t cap)
 	memcpy(spa, arp + ARP_SPA, sizeof(spa));
 	if ((sha[0] & 1) || (spa[0] == 0 && spa[1] == 0 && spa[2] == 0 && spa[3] == 0))
 		return WG_NEIGH_INVALID;	/* multicast sender or probe */
-	wg_neigh_learn(n, WG_AF_INET, spa, sha);
+	if (op == ARP_OP_REPLY)		/* learned only if we asked */
+		return neigh_confirm(n, WG_AF_INET, spa, sha, now_ns) ?
+		       WG_NEIGH_CONSUMED : WG_NEIGH_INVALID;
 	if (op != ARP_OP_REQUEST)
-		return op == ARP_OP_REPLY ? WG_NEIGH_CONSUMED : WG_NEIGH_INVALID;
+		return WG_NEIGH_INVALID;
+	neigh_sender(n, WG_AF_INET, spa, sha, now_ns);
 
 	/* The request becomes our reply, in place. */
 	eth_header(frame, sha, n->mac, ETHERTYPE_ARP);
@@ -178,8 +183,28 @@ nd_answer(struct wg_neigh *n, uint8_t *frame, const uint8_t *dst_mac,
 	return eth_pad(frame, ETH_HLEN + IP6_HLEN + ND_BODY_LEN + ND_OPT_LLA_LEN, cap);
 }
 
+/*
+ * A solicited NA (RFC 4861 7.2.5) to one of our addresses, with the
+ * target's link-layer address: learned only if we asked for the target.
+ * Unsolicited NAs (S clear, or sent to a multicast group) teach nothing.
+ */
 static enum wg_neigh_verdict
-nd_input(struct wg_neigh *n, uint8_t *frame, uint16_t *len, uint16_t cap)
+nd_na_input(struct wg_neigh *n, const uint8_t *ip6, uint32_t plen,
+	    uint64_t now_ns)
+{
+	const uint8_t *icmp = ip6 + IP6_HLEN, *lla;
+
+	lla = nd_find_lla(icmp + ND_BODY_LEN, plen - ND_BODY_LEN, ND_OPT_TLLA);
+	if (lla == NULL || (lla[0] & 1) || !(icmp[4] & ND_NA_SOLICITED) ||
+	    !is_our_v6(n, ip6 + IP6_DST))
+		return WG_NEIGH_INVALID;
+	return neigh_confirm(n, WG_AF_INET6, icmp + 8, lla, now_ns) ?
+	       WG_NEIGH_CONSUMED : WG_NEIGH_INVALID;
+}
+
+static enum wg_neigh_verdict
+nd_input(struct wg_neigh *n, uint8_t *frame, uint16_t *len, uint16_t cap,
+	 uint64_t now_ns)
 {
 	uint8_t *ip6 = frame + ETH_HLEN, *icmp = ip6 + IP6_HLEN;
 	uint8_t target[16], src_mac[WG_ETHER_ADDR_LEN];
@@ -197,34 +222,30 @@ nd_input(struct wg_neigh *n, uint8_t *frame, uint16_t *len, uint16_t cap)
 	memcpy(target, icmp + 8, 16);
 	memcpy(src_mac, frame + WG_ETHER_ADDR_LEN, WG_ETHER_ADDR_LEN);
 
-	if (icmp[0] == ND_NA) {
-		lla = nd_find_lla(icmp + ND_BODY_LEN, plen - ND_BODY_LEN, ND_OPT_TLLA);
-		if (lla == NULL || (lla[0] & 1))
-			return WG_NEIGH_INVALID;
-		wg_neigh_learn(n, WG_AF_INET6, target, lla);
-		return WG_NEIGH_CONSUMED;
-	}
+	if (icmp[0] == ND_NA)
+		return nd_na_input(n, ip6, plen, now_ns);
 	if (!is_our_v6(n, target))
 		return WG_NEIGH_INVALID;
 	lla = nd_find_lla(icmp + ND_BODY_LEN, plen - ND_BODY_LEN, ND_OPT_SLLA);
 	if (is_unspecified(ip6 + IP6_SRC))
 		return WG_NEIGH_CONSUMED;	/* duplicate address detection */
 	if (lla != NULL && !(lla[0] & 1))
-		wg_neigh_learn(n, WG_AF_INET6, ip6 + IP6_SRC, lla);
+		neigh_sender(n, WG_AF_INET6, ip6 + IP6_SRC, lla, now_ns);
 	*len = nd_answer(n, frame, lla != NULL ? lla : src_mac, target, cap);
 	return WG_NEIGH_REPLY;
 }
 
 enum wg_neigh_verdict
-wg_neigh_input(struct wg_neigh *n, uint8_t *frame, uint16_t *len, uint16_t cap)
+wg_neigh_input(struct wg_neigh *n, uint8_t *frame, uint16_t *len, uint16_t cap,
+	       uint64_t now_ns)
 {
 	if (*len < ETH_HLEN)
 		return WG_NEIGH_NOT_NEIGH;
 	switch (get16(frame + 12)) {
 	case ETHERTYPE_ARP:
-		return arp_input(n, frame, len, cap);
+		return arp_input(n, frame, len, cap, now_ns);
 	case ETHERTYPE_IPV6:
-		return nd_input(n, frame, len, cap);
+		return nd_input(n, frame, len, cap, now_ns);
 	default:
 		return WG_NEIGH_NOT_NEIGH;
 	}
@@ -280,8 +301,8 @@ build_ns(const struct wg_neigh *n, const uint8_t *ip, uint8_t *frame, uint16_t c
 }
 
 uint16_t
-wg_neigh_build_solicit(const struct wg_neigh *n, enum wg_family family,
-		       const uint8_t *ip, uint8_t *frame, uint16_t cap)
+neigh_build_solicit(const struct wg_neigh *n, enum wg_family family,
+		    const uint8_t *ip, uint8_t *frame, uint16_t cap)
 {
 	if (family == WG_AF_INET)
 		return build_arp_request(n, ip, frame, cap);

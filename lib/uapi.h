@@ -158,6 +158,36 @@ void wg_uapi_set_free(struct wg_uapi_set *s);
  */
 int wg_uapi_set_feed_line(struct wg_uapi_set *s, const char *line, size_t len);
 
+/*
+ * Building a change set from values, as the lines of a request would
+ * (without text to format and parse back): the same checks, the same
+ * result, the same failure rules. Device settings come before the first
+ * peer; the peer functions act on the latest wg_uapi_set_peer() section.
+ * Each returns 0 or a negative errno: -EINVAL for what the parser refuses
+ * (a family that is neither IPv4 nor IPv6, a cidr too long, a device
+ * setting after a peer, a peer setting before one), -ENOMEM; the set is
+ * then FAILED and wiped, and later calls return the same error. Adding to
+ * a complete set is -EPROTO. Keys are copied; the caller wipes its own.
+ */
+int wg_uapi_set_private_key(struct wg_uapi_set *s, const uint8_t key[WG_KEY_LEN]);
+int wg_uapi_set_listen_port(struct wg_uapi_set *s, uint16_t port);
+int wg_uapi_set_fwmark(struct wg_uapi_set *s, uint32_t fwmark);
+int wg_uapi_set_replace_peers(struct wg_uapi_set *s);
+/* Starts a peer section (the public_key= line). */
+int wg_uapi_set_peer(struct wg_uapi_set *s, const uint8_t public_key[WG_KEY_LEN]);
+int wg_uapi_set_peer_update_only(struct wg_uapi_set *s);
+int wg_uapi_set_peer_remove(struct wg_uapi_set *s);
+int wg_uapi_set_peer_preshared_key(struct wg_uapi_set *s,
+				   const uint8_t key[WG_KEY_LEN]);
+int wg_uapi_set_peer_endpoint(struct wg_uapi_set *s, const struct wg_endpoint *e);
+int wg_uapi_set_peer_keepalive(struct wg_uapi_set *s, uint16_t seconds);
+int wg_uapi_set_peer_replace_allowed_ips(struct wg_uapi_set *s);
+/* Host bits are cleared, as the parser does. */
+int wg_uapi_set_peer_allowed_ip(struct wg_uapi_set *s,
+				const struct wg_uapi_allowed_ip *a);
+/* The empty line: the set is complete (0) and can be applied. */
+int wg_uapi_set_end(struct wg_uapi_set *s);
+
 static inline const struct wg_uapi_allowed_ip *
 wg_uapi_peer_allowed_ips(const struct wg_uapi_set *s,
 			 const struct wg_uapi_peer *p)

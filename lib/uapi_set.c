@@ -8,6 +8,10 @@
  * dataplane has no interface to scope them to.
  *
  * Lists grow geometrically, so a request of n lines costs O(n).
+ *
+ * The builder (wg_uapi_set_private_key() ...) stores values through the
+ * same functions as the parser once it has read them from text, so a set
+ * built from values equals the set parsed from the equivalent lines.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -248,17 +252,30 @@ grow_allowed_ips(struct wg_uapi_set *s)
 /* ---- device keys -------------------------------------------------------- */
 
 /* FromMaybeZeroHex: all zero removes the key; anything else is clamped. */
-static int
-dev_private_key(struct wg_uapi_set *s, const char *v, size_t n)
+static void
+private_key_take(struct wg_uapi_set *s)
 {
-	if (parse_key(s->private_key, v, n) != 0)
-		return -EINVAL;
 	if (!wg_key_is_zero(s->private_key)) {
 		s->private_key[0] &= 248;
 		s->private_key[31] = (s->private_key[31] & 127) | 64;
 	}
 	s->flags |= WG_UAPI_DEVICE_HAS_PRIVATE_KEY;
+}
+
+static int
+dev_private_key(struct wg_uapi_set *s, const char *v, size_t n)
+{
+	if (parse_key(s->private_key, v, n) != 0)
+		return -EINVAL;
+	private_key_take(s);
 	return 0;
+}
+
+static void
+listen_port_take(struct wg_uapi_set *s, uint16_t port)
+{
+	s->listen_port = port;
+	s->flags |= WG_UAPI_DEVICE_HAS_LISTEN_PORT;
 }
 
 static int
@@ -268,9 +285,15 @@ dev_listen_port(struct wg_uapi_set *s, const char *v, size_t n)
 
 	if (parse_uint(v, n, UINT16_MAX, &port) != 0)
 		return -EINVAL;
-	s->listen_port = (uint16_t)port;
-	s->flags |= WG_UAPI_DEVICE_HAS_LISTEN_PORT;
+	listen_port_take(s, (uint16_t)port);
 	return 0;
+}
+
+static void
+fwmark_take(struct wg_uapi_set *s, uint32_t mark)
+{
+	s->fwmark = mark;
+	s->flags |= WG_UAPI_DEVICE_HAS_FWMARK;
 }
 
 static int
@@ -280,8 +303,7 @@ dev_fwmark(struct wg_uapi_set *s, const char *v, size_t n)
 
 	if (parse_uint(v, n, UINT32_MAX, &mark) != 0)
 		return -EINVAL;
-	s->fwmark = (uint32_t)mark;
-	s->flags |= WG_UAPI_DEVICE_HAS_FWMARK;
+	fwmark_take(s, (uint32_t)mark);
 	return 0;
 }
 
@@ -303,9 +325,9 @@ static const struct uapi_key_handler device_keys[] = {
 
 /* ---- peer keys ---------------------------------------------------------- */
 
-/* "public_key=" starts a section; later lines until the next one are its. */
+/* A new section for public_key; later lines until the next one are its. */
 static int
-peer_start(struct wg_uapi_set *s, const char *v, size_t n)
+peer_begin(struct wg_uapi_set *s, const uint8_t public_key[WG_KEY_LEN])
 {
 	struct wg_uapi_peer *p;
 	int ret;
@@ -317,11 +339,20 @@ peer_start(struct wg_uapi_set *s, const char *v, size_t n)
 	}
 	p = &s->peers[s->n_peers];
 	memset(p, 0, sizeof(*p));
-	if (parse_key(p->public_key, v, n) != 0)
-		return -EINVAL;
+	memcpy(p->public_key, public_key, WG_KEY_LEN);
 	p->first_allowed_ip = s->n_allowed_ips;
 	s->n_peers++;
 	return 0;
+}
+
+static int
+peer_start(struct wg_uapi_set *s, const char *v, size_t n)
+{
+	uint8_t key[WG_KEY_LEN];
+
+	if (parse_key(key, v, n) != 0)
+		return -EINVAL;
+	return peer_begin(s, key);
 }
 
 static struct wg_uapi_peer *
@@ -362,27 +393,45 @@ peer_preshared_key(struct wg_uapi_set *s, const char *v, size_t n)
 	return 0;
 }
 
+/* An IPv4 or IPv6 endpoint, nothing past its address's length. */
 static int
-peer_endpoint(struct wg_uapi_set *s, const char *v, size_t n)
+endpoint_take(struct wg_uapi_peer *p, const struct wg_endpoint *e)
 {
-	struct wg_uapi_peer *p = peer_current(s);
-
-	if (parse_endpoint(&p->endpoint, v, n) != 0)
+	if (e->family != WG_AF_INET && e->family != WG_AF_INET6)
 		return -EINVAL;
+	memset(&p->endpoint, 0, sizeof(p->endpoint));
+	p->endpoint.family = e->family;
+	p->endpoint.port = e->port;
+	memcpy(p->endpoint.addr.v6, e->addr.v6, e->family == WG_AF_INET ? 4 : 16);
 	p->flags |= WG_UAPI_PEER_HAS_ENDPOINT;
 	return 0;
 }
 
 static int
+peer_endpoint(struct wg_uapi_set *s, const char *v, size_t n)
+{
+	struct wg_endpoint e;
+
+	if (parse_endpoint(&e, v, n) != 0)
+		return -EINVAL;
+	return endpoint_take(peer_current(s), &e);
+}
+
+static void
+keepalive_take(struct wg_uapi_peer *p, uint16_t secs)
+{
+	p->persistent_keepalive_interval = secs;
+	p->flags |= WG_UAPI_PEER_HAS_PERSISTENT_KEEPALIVE;
+}
+
+static int
 peer_keepalive(struct wg_uapi_set *s, const char *v, size_t n)
 {
-	struct wg_uapi_peer *p = peer_current(s);
 	uint64_t secs;
 
 	if (parse_uint(v, n, UINT16_MAX, &secs) != 0)
 		return -EINVAL;
-	p->persistent_keepalive_interval = (uint16_t)secs;
-	p->flags |= WG_UAPI_PEER_HAS_PERSISTENT_KEEPALIVE;
+	keepalive_take(peer_current(s), (uint16_t)secs);
 	return 0;
 }
 
@@ -391,15 +440,38 @@ peer_keepalive(struct wg_uapi_set *s, const char *v, size_t n)
  * this section added before it: drop those from the list. The current
  * peer's list is always the tail of the shared array.
  */
-static int
-peer_replace_allowed_ips(struct wg_uapi_set *s, const char *v, size_t n)
+static void
+replace_allowed_ips_take(struct wg_uapi_set *s)
 {
 	struct wg_uapi_peer *p = peer_current(s);
 
-	if (peer_flag_true(s, v, n, WG_UAPI_PEER_REPLACE_ALLOWEDIPS) != 0)
-		return -EINVAL;
+	p->flags |= WG_UAPI_PEER_REPLACE_ALLOWEDIPS;
 	s->n_allowed_ips = p->first_allowed_ip;
 	p->n_allowed_ips = 0;
+}
+
+static int
+peer_replace_allowed_ips(struct wg_uapi_set *s, const char *v, size_t n)
+{
+	if (!text_is(v, n, "true"))
+		return -EINVAL;
+	replace_allowed_ips_take(s);
+	return 0;
+}
+
+/* Appends a (checked, host bits cleared) to the current peer's list. */
+static int
+allowed_ip_take(struct wg_uapi_set *s, const struct wg_uapi_allowed_ip *a)
+{
+	int ret;
+
+	if (s->n_allowed_ips == s->allowed_ips_cap) {
+		ret = grow_allowed_ips(s);
+		if (ret != 0)
+			return ret;
+	}
+	s->allowed_ips[s->n_allowed_ips++] = *a;
+	peer_current(s)->n_allowed_ips++;
 	return 0;
 }
 
@@ -407,18 +479,10 @@ static int
 peer_allowed_ip(struct wg_uapi_set *s, const char *v, size_t n)
 {
 	struct wg_uapi_allowed_ip a;
-	int ret;
 
 	if (parse_allowed_ip(&a, v, n) != 0)
 		return -EINVAL;
-	if (s->n_allowed_ips == s->allowed_ips_cap) {
-		ret = grow_allowed_ips(s);
-		if (ret != 0)
-			return ret;
-	}
-	s->allowed_ips[s->n_allowed_ips++] = a;
-	peer_current(s)->n_allowed_ips++;
-	return 0;
+	return allowed_ip_take(s, &a);
 }
 
 static int
@@ -487,4 +551,188 @@ wg_uapi_set_feed_line(struct wg_uapi_set *s, const char *line, size_t len)
 	ret = dispatch(s, line, (size_t)(eq - line), eq + 1,
 		       len - (size_t)(eq - line) - 1);
 	return ret != 0 ? set_fail(s, ret) : 0;
+}
+
+/* ---- the builder -------------------------------------------------------- */
+
+enum build_place { BUILD_DEVICE, BUILD_PEER, BUILD_ANY };
+
+/*
+ * Whether s takes a value at place now, as the parser would take its line:
+ * a failed set keeps its error, a complete one takes nothing (-EPROTO), and
+ * a device setting after a peer or a peer setting before one is the
+ * parser's unknown key at that place (-EINVAL), which fails the set.
+ */
+static int
+build_check(struct wg_uapi_set *s, enum build_place place)
+{
+	if (s->state == WG_UAPI_SET_FAILED)
+		return s->error;
+	if (s->state == WG_UAPI_SET_COMPLETE)
+		return -EPROTO;
+	if ((place == BUILD_DEVICE && s->n_peers > 0) ||
+	    (place == BUILD_PEER && s->n_peers == 0))
+		return set_fail(s, -EINVAL);
+	return 0;
+}
+
+/* A refused value fails the set, as a bad line does. */
+static int
+build_result(struct wg_uapi_set *s, int ret)
+{
+	return ret != 0 ? set_fail(s, ret) : 0;
+}
+
+int
+wg_uapi_set_private_key(struct wg_uapi_set *s, const uint8_t key[WG_KEY_LEN])
+{
+	int ret = build_check(s, BUILD_DEVICE);
+
+	if (ret == 0) {
+		memcpy(s->private_key, key, WG_KEY_LEN);
+		private_key_take(s);
+	}
+	return ret;
+}
+
+int
+wg_uapi_set_listen_port(struct wg_uapi_set *s, uint16_t port)
+{
+	int ret = build_check(s, BUILD_DEVICE);
+
+	if (ret == 0)
+		listen_port_take(s, port);
+	return ret;
+}
+
+int
+wg_uapi_set_fwmark(struct wg_uapi_set *s, uint32_t fwmark)
+{
+	int ret = build_check(s, BUILD_DEVICE);
+
+	if (ret == 0)
+		fwmark_take(s, fwmark);
+	return ret;
+}
+
+int
+wg_uapi_set_replace_peers(struct wg_uapi_set *s)
+{
+	int ret = build_check(s, BUILD_DEVICE);
+
+	if (ret == 0)
+		s->flags |= WG_UAPI_DEVICE_REPLACE_PEERS;
+	return ret;
+}
+
+int
+wg_uapi_set_peer(struct wg_uapi_set *s, const uint8_t public_key[WG_KEY_LEN])
+{
+	int ret = build_check(s, BUILD_ANY);
+
+	return ret != 0 ? ret : build_result(s, peer_begin(s, public_key));
+}
+
+static int
+build_peer_flag(struct wg_uapi_set *s, uint32_t flag)
+{
+	int ret = build_check(s, BUILD_PEER);
+
+	if (ret == 0)
+		peer_current(s)->flags |= flag;
+	return ret;
+}
+
+int
+wg_uapi_set_peer_update_only(struct wg_uapi_set *s)
+{
+	return build_peer_flag(s, WG_UAPI_PEER_UPDATE_ONLY);
+}
+
+int
+wg_uapi_set_peer_remove(struct wg_uapi_set *s)
+{
+	return build_peer_flag(s, WG_UAPI_PEER_REMOVE_ME);
+}
+
+int
+wg_uapi_set_peer_preshared_key(struct wg_uapi_set *s, const uint8_t key[WG_KEY_LEN])
+{
+	int ret = build_check(s, BUILD_PEER);
+
+	if (ret == 0) {
+		memcpy(peer_current(s)->preshared_key, key, WG_KEY_LEN);
+		peer_current(s)->flags |= WG_UAPI_PEER_HAS_PRESHARED_KEY;
+	}
+	return ret;
+}
+
+int
+wg_uapi_set_peer_endpoint(struct wg_uapi_set *s, const struct wg_endpoint *e)
+{
+	int ret = build_check(s, BUILD_PEER);
+
+	return ret != 0 ? ret : build_result(s, endpoint_take(peer_current(s), e));
+}
+
+int
+wg_uapi_set_peer_keepalive(struct wg_uapi_set *s, uint16_t seconds)
+{
+	int ret = build_check(s, BUILD_PEER);
+
+	if (ret == 0)
+		keepalive_take(peer_current(s), seconds);
+	return ret;
+}
+
+int
+wg_uapi_set_peer_replace_allowed_ips(struct wg_uapi_set *s)
+{
+	int ret = build_check(s, BUILD_PEER);
+
+	if (ret == 0)
+		replace_allowed_ips_take(s);
+	return ret;
+}
+
+/* What parse_allowed_ip() would make of a's text: checked, host bits clear. */
+static int
+allowed_ip_copy(struct wg_uapi_allowed_ip *out, const struct wg_uapi_allowed_ip *a)
+{
+	unsigned int len = a->family == WG_AF_INET ? 4 : 16;
+
+	if ((a->family != WG_AF_INET && a->family != WG_AF_INET6) ||
+	    a->cidr > len * 8)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	out->family = a->family;
+	out->cidr = a->cidr;
+	out->remove = a->remove;
+	memcpy(out->addr, a->addr, len);
+	prefix_mask(out->addr, out->cidr);
+	return 0;
+}
+
+int
+wg_uapi_set_peer_allowed_ip(struct wg_uapi_set *s, const struct wg_uapi_allowed_ip *a)
+{
+	struct wg_uapi_allowed_ip copy;
+	int ret = build_check(s, BUILD_PEER);
+
+	if (ret != 0)
+		return ret;
+	ret = allowed_ip_copy(&copy, a);
+	if (ret == 0)
+		ret = allowed_ip_take(s, &copy);
+	return build_result(s, ret);
+}
+
+int
+wg_uapi_set_end(struct wg_uapi_set *s)
+{
+	int ret = build_check(s, BUILD_ANY);
+
+	if (ret == 0)
+		s->state = WG_UAPI_SET_COMPLETE;
+	return ret;
 }

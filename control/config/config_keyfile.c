@@ -101,6 +101,10 @@ cfg_keyfile_read(struct cfg_ctx *c, const config_setting_t *s, int fd,
 	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
 		return cfg_error(c, s, "private_key_file '%s' is accessible by group or others (mode 0%03o); chmod 600 it",
 				 path, (unsigned int)(st.st_mode & 0777));
+	/* Another user owns it: that user could read or replace our key. */
+	if (st.st_uid != geteuid())
+		return cfg_error(c, s, "private_key_file '%s' is owned by uid %u, not by the user running wgedge (uid %u); chown it",
+				 path, (unsigned int)st.st_uid, (unsigned int)geteuid());
 	do {
 		n = read(fd, buf + got, sizeof(buf) - got);
 		if (n > 0)

@@ -216,13 +216,13 @@ bulk_feed(struct orch_bulk *b, struct wg_uapi_set *s)
 	int rc = 0;
 
 	for (i = 0; rc == 0 && i < b->n; i++) {
-		rc = orch_feed_key(s, "public_key", b->keys[i]);
+		rc = wg_uapi_set_peer(s, b->keys[i]);
 		if (rc == 0 && b->addrs[i][0].family != WG_AF_NONE)
-			rc = orch_feed_addr(s, &b->addrs[i][0]);
+			rc = orch_set_pool_addr(s, &b->addrs[i][0]);
 		if (rc == 0 && b->addrs[i][1].family != WG_AF_NONE)
-			rc = orch_feed_addr(s, &b->addrs[i][1]);
+			rc = orch_set_pool_addr(s, &b->addrs[i][1]);
 	}
-	return rc == 0 ? orch_feed_end(s) : rc;
+	return rc == 0 ? wg_uapi_set_end(s) : rc;
 }
 
 static void

@@ -224,16 +224,16 @@ add_apply(struct wg_control *ctl, const struct add_args *a,
 	int rc;
 
 	wg_uapi_set_init(&s);
-	rc = orch_feed_key(&s, "public_key", a->key);
+	rc = wg_uapi_set_peer(&s, a->key);
 	if (rc == 0 && a->has_psk)
-		rc = orch_feed_key(&s, "preshared_key", a->psk);
+		rc = wg_uapi_set_peer_preshared_key(&s, a->psk);
 	if (rc == 0 && a->has_keepalive)
-		rc = orch_feed(&s, "persistent_keepalive_interval=%u", a->keepalive);
+		rc = wg_uapi_set_peer_keepalive(&s, a->keepalive);
 	for (i = 0; rc == 0 && i < 2; i++)
 		if (addrs[i].family != WG_AF_NONE)
-			rc = orch_feed_addr(&s, &addrs[i]);
+			rc = orch_set_pool_addr(&s, &addrs[i]);
 	if (rc == 0)
-		rc = orch_feed_end(&s);
+		rc = wg_uapi_set_end(&s);
 	if (rc == 0)
 		rc = wg_control_apply(ctl, &s);
 	wg_uapi_set_free(&s);

@@ -2,16 +2,13 @@
 /*
  * Orchestration's side of the address pool (which families it offers,
  * taking and giving back addresses, which allowed IPs are pool addresses),
- * addresses as text, and change sets built as the text lines a `wg set`
- * sends, so that they go through the very parser and apply wg(8) uses.
+ * and addresses as text and as allowed IPs of a change set (built with
+ * uapi.h's builder, which checks as the parser of wg(8)'s lines does).
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-#include <sodium.h>
 
 #include "orch_priv.h"
 
@@ -101,57 +98,13 @@ orch_json_addr(struct orch_conn *c, const struct wg_ippool_addr *a)
 /* ---- change sets -------------------------------------------------------- */
 
 int
-orch_feed(struct wg_uapi_set *s, const char *fmt, ...)
+orch_set_pool_addr(struct wg_uapi_set *s, const struct wg_ippool_addr *a)
 {
-	char line[256];
-	va_list ap;
-	int n, rc;
+	struct wg_uapi_allowed_ip ip = {
+		.family = a->family,
+		.cidr = a->family == WG_AF_INET ? 32 : 128,
+	};
 
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	rc = n < 0 || (size_t)n >= sizeof(line) ? -EINVAL :
-	     wg_uapi_set_feed_line(s, line, (size_t)n);
-	sodium_memzero(line, sizeof(line));
-	return rc < 0 ? rc : 0;
-}
-
-int
-orch_feed_key(struct wg_uapi_set *s, const char *name,
-	      const uint8_t key[WG_KEY_LEN])
-{
-	char hex[WG_KEY_HEX_LEN + 1];
-	int rc;
-
-	wg_key_to_hex(hex, key);
-	rc = orch_feed(s, "%s=%s", name, hex);
-	sodium_memzero(hex, sizeof(hex));
-	return rc;
-}
-
-int
-orch_feed_addr(struct wg_uapi_set *s, const struct wg_ippool_addr *a)
-{
-	char text[ORCH_ADDR_STRLEN];
-
-	orch_addr_text(text, a);
-	return orch_feed(s, "allowed_ip=%s/%u", text,
-			 a->family == WG_AF_INET ? 32 : 128);
-}
-
-int
-orch_feed_prefix(struct wg_uapi_set *s, const struct wg_uapi_allowed_ip *p)
-{
-	char text[ORCH_ADDR_STRLEN];
-
-	orch_prefix_text(text, p);
-	return orch_feed(s, "allowed_ip=%s", text);
-}
-
-int
-orch_feed_end(struct wg_uapi_set *s)
-{
-	int rc = wg_uapi_set_feed_line(s, "", 0);
-
-	return rc == WG_UAPI_SET_DONE ? 0 : rc < 0 ? rc : -EINVAL;
+	memcpy(ip.addr, a->addr.v6, a->family == WG_AF_INET ? 4 : 16);
+	return wg_uapi_set_peer_allowed_ip(s, &ip);
 }

@@ -155,15 +155,8 @@ void orch_prefix_text(char buf[ORCH_ADDR_STRLEN],
 		      const struct wg_uapi_allowed_ip *p);
 /* The address as a JSON value: "a.b.c.d", or null for WG_AF_NONE. */
 void orch_json_addr(struct orch_conn *c, const struct wg_ippool_addr *a);
-/* Change-set lines; each returns 0 or a negative errno. The line buffers
- * are wiped (they may hold a preshared key). */
-int orch_feed(struct wg_uapi_set *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-int orch_feed_key(struct wg_uapi_set *s, const char *name,
-		  const uint8_t key[WG_KEY_LEN]);
-int orch_feed_addr(struct wg_uapi_set *s, const struct wg_ippool_addr *a);
-int orch_feed_prefix(struct wg_uapi_set *s, const struct wg_uapi_allowed_ip *p);
-/* The empty line; then the set is complete. */
-int orch_feed_end(struct wg_uapi_set *s);
+/* A pool address as the current peer's /32 or /128 allowed IP (uapi.h's
+ * builder): 0 or a negative errno. */
+int orch_set_pool_addr(struct wg_uapi_set *s, const struct wg_ippool_addr *a);
 
 #endif /* WG_ORCH_PRIV_H */

@@ -75,18 +75,18 @@ rotate_apply(struct wg_control *ctl, const uint8_t key[WG_KEY_LEN],
 	int rc;
 
 	wg_uapi_set_init(&s);
-	rc = orch_feed_key(&s, "public_key", key);
+	rc = wg_uapi_set_peer(&s, key);
 	if (rc == 0)
-		rc = orch_feed(&s, "update_only=true");
+		rc = wg_uapi_set_peer_update_only(&s);
 	if (rc == 0)
-		rc = orch_feed(&s, "replace_allowed_ips=true");
+		rc = wg_uapi_set_peer_replace_allowed_ips(&s);
 	for (i = 0; rc == 0 && i < pl->n_keep; i++)
-		rc = orch_feed_prefix(&s, &pl->keep[i]);
+		rc = wg_uapi_set_peer_allowed_ip(&s, &pl->keep[i]);
 	for (i = 0; rc == 0 && i < 2; i++)
 		if (addrs[i].family != WG_AF_NONE)
-			rc = orch_feed_addr(&s, &addrs[i]);
+			rc = orch_set_pool_addr(&s, &addrs[i]);
 	if (rc == 0)
-		rc = orch_feed_end(&s);
+		rc = wg_uapi_set_end(&s);
 	if (rc == 0)
 		rc = wg_control_apply(ctl, &s);
 	wg_uapi_set_free(&s);

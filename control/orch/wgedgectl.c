@@ -42,13 +42,15 @@ static const char usage_text[] =
 "      totals, the control thread's counters and the address pool's use.\n"
 "        wgedgectl wge0 stats | jq '.peers[] | {public_key, rx_bytes}'\n"
 "\n"
-"  add-peer public_key=KEY [family=4|6|both] [preshared_key=KEY |\n"
+"  add-peer public_key=KEY [family=4|6|both] [preshared_key=- |\n"
 "           preshared_key_file=FILE] [persistent_keepalive=SECONDS]\n"
 "      Adds a peer whose allowed IPs are a fresh random /32 and/or /128 from\n"
 "      the address pool (family: default every family the pool has), and\n"
 "      answers the addresses. Refused if the peer exists (errno 17) or the\n"
-"      pool is full (errno 28); then nothing changes. preshared_key_file\n"
-"      reads the key from FILE (- for stdin) so that it stays out of ps.\n"
+"      pool is full (errno 28); then nothing changes. The preshared key is\n"
+"      read from FILE, or from one line of stdin (preshared_key=- or\n"
+"      preshared_key_file=-); a key given on the command line is refused:\n"
+"      every local user can read it in /proc.\n"
 "        wgedgectl wge0 add-peer public_key=$(wg pubkey < client.key)\n"
 "        -> {\"ok\":true,\"public_key\":\"...\",\"ipv4\":\"10.93.4.17\",\"ipv6\":\"fd00:64::...\"}\n"
 "\n"
@@ -204,11 +206,36 @@ read_key_file(const char *path, char *out, size_t cap)
 	return 0;
 }
 
-/* One argument onto the request line; preshared_key_file is read here. */
+/*
+ * Where the preshared key of arg is to be read from (a file, or "-" for
+ * stdin), or NULL if arg is not about it. A key itself on the command line
+ * is refused (*refused): every local user reads it in /proc/PID/cmdline.
+ */
+static const char *
+psk_source(const char *arg, bool *refused)
+{
+	static const char pskf[] = "preshared_key_file=", psk[] = "preshared_key=";
+
+	*refused = false;
+	if (strncmp(arg, pskf, sizeof(pskf) - 1) == 0)
+		return arg + sizeof(pskf) - 1;
+	if (strncmp(arg, psk, sizeof(psk) - 1) != 0)
+		return NULL;
+	if (strcmp(arg + sizeof(psk) - 1, "-") == 0)
+		return "-";
+	*refused = true;
+	fprintf(stderr, "wgedgectl: refusing preshared_key=KEY on the command line, "
+		"where every local user can read it; give preshared_key=- (one line "
+		"on stdin) or preshared_key_file=FILE\n");
+	return NULL;
+}
+
+/* One argument onto the request line; the preshared key is read here. */
 static int
 add_arg(char *line, size_t cap, const char *arg)
 {
-	static const char pskf[] = "preshared_key_file=";
+	const char *src;
+	bool refused;
 	char key[256];
 	int rc = 0;
 
@@ -216,12 +243,15 @@ add_arg(char *line, size_t cap, const char *arg)
 		fprintf(stderr, "wgedgectl: arguments are key=value without blanks\n");
 		return -1;
 	}
-	if (strncmp(arg, pskf, sizeof(pskf) - 1) == 0) {
-		rc = read_key_file(arg + sizeof(pskf) - 1, key, sizeof(key));
+	src = psk_source(arg, &refused);
+	if (refused)
+		return -1;
+	if (src != NULL) {
+		rc = read_key_file(src, key, sizeof(key));
 		if (rc == 0 && (strlen(line) + strlen(key) + 16 >= cap ||
 				strpbrk(key, " \t") != NULL)) {
 			fprintf(stderr, "wgedgectl: %s does not hold one key\n",
-				arg + sizeof(pskf) - 1);
+				strcmp(src, "-") == 0 ? "stdin" : src);
 			rc = -1;
 		}
 		if (rc == 0) {

@@ -1822,6 +1822,27 @@ H_TEST(orch, wgedgectl_streams_key_files_and_reads_psk_files)
 	cr_assert_null(strstr(out, psk_b64));
 	free(out);
 	cr_assert_arr_eq(peer_by_label(ca, 4)->preshared_key, psk, WG_KEY_LEN);
+
+	/* preshared_key=- reads one line of stdin. */
+	randombytes_buf(psk, sizeof(psk));
+	wg_key_to_base64(psk_b64, psk);
+	snprintf(text, sizeof(text), "%s\n", psk_b64);
+	snprintf(arg, sizeof(arg), "public_key=%s", key_b64(5));
+	cr_assert_eq(run_cli(ca, &out, write_tmp("psk_stdin", text), "-s", sock, "orA",
+			     "add-peer", arg, "preshared_key=-", NULL), 0);
+	cr_assert_null(strstr(out, psk_b64));
+	free(out);
+	cr_assert_arr_eq(peer_by_label(ca, 5)->preshared_key, psk, WG_KEY_LEN);
+
+	/* The key itself on the command line (readable in /proc): a usage
+	 * error, and nothing reaches the server. */
+	snprintf(pskf, sizeof(pskf), "preshared_key=%s", psk_b64);
+	snprintf(arg, sizeof(arg), "public_key=%s", key_b64(6));
+	cr_assert_eq(run_cli(ca, &out, NULL, "-s", sock, "orA", "add-peer", arg, pskf,
+			     NULL), 2);
+	cr_assert_str_eq(out, "");
+	free(out);
+	cr_assert_null(peer_by_label(ca, 6));
 }
 
 /* ---- the daemon's way: serve_socket ----------------------------------------- */

@@ -255,12 +255,13 @@ H_TEST(roam, listen_port_change_is_followed_by_roaming)
 static const struct rte_ether_addr hook_mac = { { 0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee } };
 static unsigned int hook_inputs;
 
-static void
+static int
 hook_nexthop(void *ctx, enum wg_dp_port_role role, struct rte_ether_addr *mac)
 {
 	RTE_SET_USED(ctx);
 	RTE_SET_USED(role);
 	*mac = hook_mac;
+	return 0;
 }
 
 /* Answers every ARP frame by sending it back. */

@@ -795,7 +795,10 @@ struct keyfile_case {
 	const char *content;	/* NULL: make a directory, not a file */
 	mode_t mode;
 	const char *word;
+	uid_t owner;		/* 0: ours; else chown (needs root) */
 };
+
+enum { NOBODY = 65534 };
 
 Test(config, private_key_file_errors)
 {
@@ -811,6 +814,9 @@ Test(config, private_key_file_errors)
 		{ "key, long tail", "@PRIV@                                                                                                                                  \n",
 		  0600, "must hold one base64 key line" },
 		{ "zero key", ZERO_KEY "\n", 0600, "not a usable private key" },
+		{ "owned by another user", "@PRIV@\n", 0600,
+		  "is owned by uid 65534, not by the user running wgedge (uid 0); chown it",
+		  NOBODY },
 	};
 	char path[300];
 	char *content;
@@ -819,6 +825,8 @@ Test(config, private_key_file_errors)
 	snprintf(path, sizeof(path), "%s/wge0.key", tmpdir);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		remove(path);
+		if (cases[i].owner != 0 && geteuid() != 0)
+			continue;	/* only root gives a file away */
 		if (cases[i].content == NULL) {
 			cr_assert_eq(mkdir(path, cases[i].mode), 0);
 		} else {
@@ -826,6 +834,8 @@ Test(config, private_key_file_errors)
 			write_file("wge0.key", content, cases[i].mode);
 			free(content);
 		}
+		if (cases[i].owner != 0)
+			cr_assert_eq(chown(path, cases[i].owner, (gid_t)-1), 0);
 		expect_error(cases[i].name, write_keyfile_conf("wge0.key"), 2,
 			     cases[i].word);
 	}

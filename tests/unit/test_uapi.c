@@ -837,6 +837,260 @@ Test(uapi, setconf_round_trip)
 	free(got);
 }
 
+/* ---- the builder ---------------------------------------------------------- */
+
+static void
+assert_sets_equal(const struct wg_uapi_set *a, const struct wg_uapi_set *b)
+{
+	size_t i;
+
+	cr_assert_eq(a->state, b->state);
+	cr_assert_eq(a->flags, b->flags);
+	cr_assert_arr_eq(a->private_key, b->private_key, WG_KEY_LEN);
+	cr_assert_eq(a->listen_port, b->listen_port);
+	cr_assert_eq(a->fwmark, b->fwmark);
+	cr_assert_eq(a->n_peers, b->n_peers);
+	for (i = 0; i < a->n_peers; i++) {
+		const struct wg_uapi_peer *p = &a->peers[i], *q = &b->peers[i];
+
+		cr_assert_eq(p->flags, q->flags, "peer %zu", i);
+		cr_assert_arr_eq(p->public_key, q->public_key, WG_KEY_LEN);
+		cr_assert_arr_eq(p->preshared_key, q->preshared_key, WG_KEY_LEN);
+		cr_assert_eq(p->endpoint.family, q->endpoint.family, "peer %zu", i);
+		cr_assert_eq(p->endpoint.port, q->endpoint.port, "peer %zu", i);
+		cr_assert_arr_eq(p->endpoint.addr.v6, q->endpoint.addr.v6, 16);
+		cr_assert_eq(p->persistent_keepalive_interval,
+			     q->persistent_keepalive_interval);
+		cr_assert_eq(p->first_allowed_ip, q->first_allowed_ip, "peer %zu", i);
+		cr_assert_eq(p->n_allowed_ips, q->n_allowed_ips, "peer %zu", i);
+	}
+	cr_assert_eq(a->n_allowed_ips, b->n_allowed_ips);
+	for (i = 0; i < a->n_allowed_ips; i++) {
+		const struct wg_uapi_allowed_ip *x = &a->allowed_ips[i];
+		const struct wg_uapi_allowed_ip *y = &b->allowed_ips[i];
+
+		cr_assert(x->family == y->family && x->cidr == y->cidr &&
+			  x->remove == y->remove && memcmp(x->addr, y->addr, 16) == 0,
+			  "allowed ip %zu", i);
+	}
+}
+
+static struct wg_uapi_allowed_ip
+prefix(const char *ip, uint8_t cidr, bool remove)
+{
+	struct wg_uapi_allowed_ip a = { .cidr = cidr, .remove = remove };
+	bool v6 = strchr(ip, ':') != NULL;
+
+	a.family = v6 ? WG_AF_INET6 : WG_AF_INET;
+	cr_assert_eq(inet_pton(v6 ? AF_INET6 : AF_INET, ip, a.addr), 1);
+	return a;
+}
+
+static struct wg_endpoint
+endpoint(const char *ip, uint16_t port)
+{
+	struct wg_endpoint e = { .port = port };
+	bool v6 = strchr(ip, ':') != NULL;
+
+	e.family = v6 ? WG_AF_INET6 : WG_AF_INET;
+	cr_assert_eq(inet_pton(v6 ? AF_INET6 : AF_INET, ip, e.addr.v6), 1);
+	return e;
+}
+
+/* Every field, host bits to clear, a key to clamp, a replace mid-list. */
+Test(uapi, built_set_equals_parsed_set)
+{
+	static const char request[] =
+		"private_key=" PRIV_RAW "\n"
+		"listen_port=51820\n"
+		"fwmark=7\n"
+		"replace_peers=true\n"
+		"public_key=" PUB1 "\n"
+		"preshared_key=" PSK "\n"
+		"endpoint=192.0.2.7:51820\n"
+		"persistent_keepalive_interval=25\n"
+		"allowed_ip=10.1.2.3/8\n"
+		"allowed_ip=-fd00::1/64\n"
+		"public_key=" PUB2 "\n"
+		"update_only=true\n"
+		"endpoint=[2001:db8::1]:7\n"
+		"allowed_ip=192.0.2.1/32\n"
+		"replace_allowed_ips=true\n"
+		"allowed_ip=198.51.100.9/24\n"
+		"public_key=" PUB3 "\n"
+		"remove=true\n"
+		"\n";
+	uint8_t priv[WG_KEY_LEN], pub[3][WG_KEY_LEN], psk[WG_KEY_LEN];
+	struct wg_uapi_allowed_ip a[4] = {
+		prefix("10.1.2.3", 8, false), prefix("fd00::1", 64, true),
+		prefix("192.0.2.1", 32, false), prefix("198.51.100.9", 24, false),
+	};
+	struct wg_endpoint e1 = endpoint("192.0.2.7", 51820);
+	struct wg_endpoint e2 = endpoint("2001:db8::1", 7);
+	struct wg_uapi_set parsed, built;
+	int rc = 0;
+
+	unhex_key(priv, PRIV_RAW);
+	unhex_key(pub[0], PUB1);
+	unhex_key(pub[1], PUB2);
+	unhex_key(pub[2], PUB3);
+	unhex_key(psk, PSK);
+	wg_uapi_set_init(&parsed);
+	cr_assert_eq(feed_text(&parsed, request), WG_UAPI_SET_DONE);
+	wg_uapi_set_init(&built);
+	rc |= wg_uapi_set_private_key(&built, priv);
+	rc |= wg_uapi_set_listen_port(&built, 51820);
+	rc |= wg_uapi_set_fwmark(&built, 7);
+	rc |= wg_uapi_set_replace_peers(&built);
+	rc |= wg_uapi_set_peer(&built, pub[0]);
+	rc |= wg_uapi_set_peer_preshared_key(&built, psk);
+	rc |= wg_uapi_set_peer_endpoint(&built, &e1);
+	rc |= wg_uapi_set_peer_keepalive(&built, 25);
+	rc |= wg_uapi_set_peer_allowed_ip(&built, &a[0]);
+	rc |= wg_uapi_set_peer_allowed_ip(&built, &a[1]);
+	rc |= wg_uapi_set_peer(&built, pub[1]);
+	rc |= wg_uapi_set_peer_update_only(&built);
+	rc |= wg_uapi_set_peer_endpoint(&built, &e2);
+	rc |= wg_uapi_set_peer_allowed_ip(&built, &a[2]);
+	rc |= wg_uapi_set_peer_replace_allowed_ips(&built);
+	rc |= wg_uapi_set_peer_allowed_ip(&built, &a[3]);
+	rc |= wg_uapi_set_peer(&built, pub[2]);
+	rc |= wg_uapi_set_peer_remove(&built);
+	rc |= wg_uapi_set_end(&built);
+	cr_assert_eq(rc, 0);
+	assert_sets_equal(&built, &parsed);
+	cr_assert(key_is(built.private_key, PRIV), "clamped");
+	cr_assert_eq(built.allowed_ips[0].addr[1], 0, "host bits cleared");
+	wg_uapi_set_free(&parsed);
+	wg_uapi_set_free(&built);
+}
+
+Test(uapi, built_zero_private_key_stays_zero)
+{
+	static const uint8_t zero[WG_KEY_LEN];
+	struct wg_uapi_set parsed, built;
+
+	wg_uapi_set_init(&parsed);
+	cr_assert_eq(feed_text(&parsed, "private_key=" ZERO "\n\n"), WG_UAPI_SET_DONE);
+	wg_uapi_set_init(&built);
+	cr_assert_eq(wg_uapi_set_private_key(&built, zero), 0);
+	cr_assert_eq(wg_uapi_set_end(&built), 0);
+	assert_sets_equal(&built, &parsed);
+	wg_uapi_set_free(&parsed);
+	wg_uapi_set_free(&built);
+}
+
+/*
+ * What the parser refuses, the builder refuses with the same errno, and
+ * the set is failed and empty; a later call returns the same error.
+ */
+struct build_case {
+	const char *name;
+	const char *text;		/* the equivalent request */
+	int (*build)(struct wg_uapi_set *s);
+	int err;
+};
+
+static const uint8_t key1[WG_KEY_LEN] = { 1 };
+
+static int
+b_keepalive_before_peer(struct wg_uapi_set *s)
+{
+	return wg_uapi_set_peer_keepalive(s, 5);
+}
+
+static int
+b_port_after_peer(struct wg_uapi_set *s)
+{
+	int rc = wg_uapi_set_peer(s, key1);
+
+	return rc != 0 ? rc : wg_uapi_set_listen_port(s, 1);
+}
+
+static int
+b_cidr_too_long(struct wg_uapi_set *s)
+{
+	struct wg_uapi_allowed_ip a = prefix("10.0.0.1", 33, false);
+	int rc = wg_uapi_set_peer(s, key1);
+
+	return rc != 0 ? rc : wg_uapi_set_peer_allowed_ip(s, &a);
+}
+
+static int
+b_cidr6_too_long(struct wg_uapi_set *s)
+{
+	struct wg_uapi_allowed_ip a = prefix("fd00::1", 129, false);
+	int rc = wg_uapi_set_peer(s, key1);
+
+	return rc != 0 ? rc : wg_uapi_set_peer_allowed_ip(s, &a);
+}
+
+static int
+b_prefix_no_family(struct wg_uapi_set *s)
+{
+	struct wg_uapi_allowed_ip a = { .family = WG_AF_NONE, .cidr = 8 };
+	int rc = wg_uapi_set_peer(s, key1);
+
+	return rc != 0 ? rc : wg_uapi_set_peer_allowed_ip(s, &a);
+}
+
+static int
+b_endpoint_no_family(struct wg_uapi_set *s)
+{
+	struct wg_endpoint e = { .family = WG_AF_NONE, .port = 1 };
+	int rc = wg_uapi_set_peer(s, key1);
+
+	return rc != 0 ? rc : wg_uapi_set_peer_endpoint(s, &e);
+}
+
+Test(uapi, builder_refuses_what_the_parser_refuses)
+{
+	static const struct build_case cases[] = {
+		{ "keepalive before a peer", "persistent_keepalive_interval=5\n",
+		  b_keepalive_before_peer, -EINVAL },
+		{ "listen_port after a peer", "public_key=" PUB1 "\nlisten_port=1\n",
+		  b_port_after_peer, -EINVAL },
+		{ "IPv4 cidr 33", "public_key=" PUB1 "\nallowed_ip=10.0.0.1/33\n",
+		  b_cidr_too_long, -EINVAL },
+		{ "IPv6 cidr 129", "public_key=" PUB1 "\nallowed_ip=fd00::1/129\n",
+		  b_cidr6_too_long, -EINVAL },
+		{ "prefix of no family", "public_key=" PUB1 "\nallowed_ip=x/8\n",
+		  b_prefix_no_family, -EINVAL },
+		{ "endpoint of no family", "public_key=" PUB1 "\nendpoint=x:1\n",
+		  b_endpoint_no_family, -EINVAL },
+	};
+	struct wg_uapi_set parsed, built;
+	size_t i;
+
+	for (i = 0; i < DIM(cases); i++) {
+		wg_uapi_set_init(&parsed);
+		cr_assert_eq(feed_text(&parsed, cases[i].text), cases[i].err, "%s: parser",
+			     cases[i].name);
+		wg_uapi_set_free(&parsed);
+		wg_uapi_set_init(&built);
+		cr_assert_eq(cases[i].build(&built), cases[i].err, "%s", cases[i].name);
+		assert_failed_empty(&built, cases[i].err, cases[i].name);
+		cr_assert_eq(wg_uapi_set_peer(&built, key1), cases[i].err, "%s: stays failed",
+			     cases[i].name);
+		cr_assert_eq(wg_uapi_set_end(&built), cases[i].err, "%s", cases[i].name);
+		wg_uapi_set_free(&built);
+	}
+}
+
+Test(uapi, builder_takes_nothing_after_the_end)
+{
+	struct wg_uapi_set s;
+
+	wg_uapi_set_init(&s);
+	cr_assert_eq(wg_uapi_set_peer(&s, key1), 0);
+	cr_assert_eq(wg_uapi_set_end(&s), 0);
+	cr_assert_eq(wg_uapi_set_peer_keepalive(&s, 1), -EPROTO);
+	cr_assert_eq(s.state, WG_UAPI_SET_COMPLETE);
+	cr_assert_eq(s.n_peers, 1);
+	cr_assert_eq(s.peers[0].flags, 0);
+	wg_uapi_set_free(&s);
+}
+
 Test(uapi, get_streams_in_bounded_chunks)
 {
 	enum { N = 100000 };
