@@ -138,6 +138,8 @@ static const struct {
 	STAT(clear_tx_packets), STAT(clear_tx_bytes),
 	STAT(decrypted), STAT(encrypted), STAT(keepalives_rx),
 	STAT(handshakes_rx), STAT(staged), STAT(roamed), STAT(events_lost),
+	STAT(icmp_sent), STAT(icmp_ratelimited), STAT(icmp_unsent),
+	STAT(frags_rx), STAT(reassembled),
 };
 #undef STAT
 
