@@ -515,3 +515,72 @@ H_TEST(pmtu, timeout_ipv6)
 {
 	timeout_case(true);
 }
+
+/*
+ * A hostile sender: first fragments of 300 datagrams that never complete.
+ * The table holds at most DP_FRAG_FLOWS (128) of them; the rest are refused
+ * at once, and what was held goes at the timeout: every fragment counted,
+ * no mbuf kept. Then a datagram too large for one mbuf is reassembled but
+ * cannot be linearized: dropped as multiseg.
+ */
+H_TEST(pmtu, hostile_bounded)
+{
+	struct frame outer, inner, fr[NFRAG_MAX];
+	uint16_t cuts[] = { 0, 400, 808, 0 };
+	struct wg_dp_stats st;
+	unsigned int i, base, in_use;
+	uint64_t deadline;
+
+	pair_start(false, 0, 200);
+	capture(false, 1200, &outer, &inner);
+	fragment(&outer, cuts, 3, fr);
+	base = rte_mempool_in_use_count(wg_dp_mempool(h_b.dp));
+	for (i = 0; i < 300; i++) {
+		put16(fr[0].b + ETH + 4, (uint16_t)(0x1000 + i));	/* IP id */
+		ip4_csum_fix(fr[0].b + ETH);
+		inject(&fr[0]);
+		if (i % 32 == 31)
+			h_poll(&h_b);
+	}
+	h_poll(&h_b);
+	h_stats(&h_b, &st);
+	in_use = rte_mempool_in_use_count(wg_dp_mempool(h_b.dp));
+	cr_assert_eq(st.frags_rx, 300);
+	cr_assert(in_use <= base + 128, "%u mbufs held", in_use - base);
+	cr_assert(st.drops[WG_DROP_OUTER_FRAGMENT] >= 300 - 128,
+		  "refused: %lu", (unsigned long)st.drops[WG_DROP_OUTER_FRAGMENT]);
+	deadline = mono_ms() + 20000;
+	do {
+		usleep(10000);
+		h_poll(&h_b);
+		h_stats(&h_b, &st);
+	} while (st.drops[WG_DROP_OUTER_FRAGMENT] + st.drops[WG_DROP_FRAG_TIMEOUT] <
+		 300 && mono_ms() < deadline);
+	cr_assert_eq(st.drops[WG_DROP_OUTER_FRAGMENT] + st.drops[WG_DROP_FRAG_TIMEOUT],
+		     300, "every fragment counted");
+	cr_assert_eq(rte_mempool_in_use_count(wg_dp_mempool(h_b.dp)), base);
+
+	/* 3 x 1000 bytes of UDP to our port: whole, it fits no mbuf. */
+	for (i = 0; i < 3; i++) {
+		uint8_t *ip = fr[i].b + ETH;
+
+		fr[i] = fr[0];
+		memset(ip + 20, 0x5a, 1000);
+		put16(ip + 2, 20 + 1000);
+		put16(ip + 4, 0x4242);
+		put16(ip + 6, (uint16_t)((i < 2 ? 0x2000 : 0) | i * 1000 / 8));
+		ip4_csum_fix(ip);
+		fr[i].len = ETH + 20 + 1000;
+	}
+	put16(fr[0].b + ETH + 20 + 4, 3000);		/* UDP length */
+	h_stats(&h_b, &st);
+	feed(fr, (const unsigned int[]){ 0, 1, 2 }, 3);
+	{
+		struct wg_dp_stats after;
+
+		h_stats(&h_b, &after);
+		cr_assert_eq(after.reassembled - st.reassembled, 1);
+		cr_assert_eq(after.drops[WG_DROP_MULTISEG] - st.drops[WG_DROP_MULTISEG], 1);
+	}
+	cr_assert(h_gw_tx_empty(&h_b));
+}
