@@ -47,10 +47,13 @@ wgd_dp_conf(const struct wg_config *cfg, struct wg_dp_conf *dc, char *err,
 		dc->port[r].port_id = id;
 		memset(dc->port[r].nexthop_mac.addr_bytes, 0xff, RTE_ETHER_ADDR_LEN);
 	}
-	dc->port[WG_DP_PORT_OUTER].has_ipv4 = cfg->outer.ipv4.family == WG_AF_INET;
-	memcpy(dc->port[WG_DP_PORT_OUTER].ipv4, cfg->outer.ipv4.addr, 4);
-	dc->port[WG_DP_PORT_OUTER].has_ipv6 = cfg->outer.ipv6.family == WG_AF_INET6;
-	memcpy(dc->port[WG_DP_PORT_OUTER].ipv6, cfg->outer.ipv6.addr, 16);
+	/* Outer: WireGuard's addresses; clear: the source of ICMP errors. */
+	for (r = 0; r < WG_DP_PORT_MAX; r++) {
+		dc->port[r].has_ipv4 = ports[r]->ipv4.family == WG_AF_INET;
+		memcpy(dc->port[r].ipv4, ports[r]->ipv4.addr, 4);
+		dc->port[r].has_ipv6 = ports[r]->ipv6.family == WG_AF_INET6;
+		memcpy(dc->port[r].ipv6, ports[r]->ipv6.addr, 16);
+	}
 	dc->name = "wgedge";
 	dc->listen_port = cfg->listen_port;
 	dc->mtu = cfg->mtu;

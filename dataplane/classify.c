@@ -17,11 +17,14 @@
 
 #include "cookie.h"
 #include "dp_priv.h"
+#include "pmtu.h"
 
 enum outer_class {
 	CLS_DATA,
 	CLS_HANDSHAKE,
 	CLS_NEIGH,
+	CLS_FRAG,			/* to reassembly (frag.c) */
+	CLS_HELD,			/* a fragment reassembly kept */
 	CLS_DROP
 };
 
@@ -42,8 +45,10 @@ ipv4_csum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint32_t h
 	return rte_raw_cksum(ip, hl) == 0xffff;
 }
 
-/* Not a drop: what outer_ipv6() says of neighbour discovery. */
+/* Not drops: what outer_ipv6() says of neighbour discovery, and what
+ * both say of a fragment of UDP for us. */
 #define REASON_NEIGH WG_DROP_MAX
+#define REASON_FRAG (WG_DROP_MAX + 1)
 
 /* True if the header is for us: *l3 = its length, *l4 = bytes after it. */
 static inline bool
@@ -61,10 +66,6 @@ outer_ipv4(const struct wg_dp *dp, const struct rte_mbuf *m, const void *p,
 	tot = rte_be_to_cpu_16(ip->total_length);
 	if (unlikely(hl < sizeof(*ip) || tot < hl || tot > avail))
 		return false;
-	*reason = WG_DROP_OUTER_FRAGMENT;
-	if (unlikely(ip->fragment_offset &
-		     rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)))
-		return false;
 	*reason = WG_DROP_OUTER_NOT_FOR_US;
 	if (unlikely(ip->next_proto_id != IPPROTO_UDP || !o->has_ipv4 ||
 		     ip->dst_addr != o->ipv4))
@@ -74,7 +75,30 @@ outer_ipv4(const struct wg_dp *dp, const struct rte_mbuf *m, const void *p,
 		return false;
 	*l3 = hl;
 	*l4 = tot - hl;
-	return true;
+	*reason = REASON_FRAG;
+	return likely(!(ip->fragment_offset &
+		rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)));
+}
+
+/*
+ * An IPv6 fragment for us: the fragment header right after the fixed one
+ * (what rte_ip_frag reassembles), carrying UDP. *l3 covers both headers.
+ */
+static inline bool
+outer_frag6(const struct wg_dp_port *o, const struct rte_ipv6_hdr *ip,
+	    uint32_t plen, uint32_t *l3, uint8_t *reason)
+{
+	const struct rte_ipv6_fragment_ext *fh = (const void *)(ip + 1);
+
+	*reason = WG_DROP_OUTER_NOT_FOR_US;
+	if (!o->has_ipv6 || memcmp(ip->dst_addr, o->ipv6, 16) != 0)
+		return false;
+	*reason = WG_DROP_OUTER_FRAGMENT;
+	if (plen < sizeof(*fh) || fh->next_header != IPPROTO_UDP)
+		return false;
+	*l3 = sizeof(*ip) + sizeof(*fh);
+	*reason = REASON_FRAG;
+	return false;
 }
 
 /* As outer_ipv4; *reason REASON_NEIGH for neighbour discovery. */
@@ -98,7 +122,7 @@ outer_ipv6(const struct wg_dp *dp, const void *p, uint32_t avail, uint32_t *l3,
 		    b[sizeof(*ip)] >= ND_FIRST && b[sizeof(*ip)] <= ND_LAST)
 			*reason = REASON_NEIGH;
 		else if (ip->proto == IPPROTO_FRAG6)
-			*reason = WG_DROP_OUTER_FRAGMENT;
+			return outer_frag6(o, ip, plen, l3, reason);
 		else
 			*reason = WG_DROP_OUTER_NOT_FOR_US;
 		return false;
@@ -184,11 +208,34 @@ outer_classify(const struct wg_dp *dp, struct rte_mbuf *m, uint8_t *reason)
 	}
 	if (likely(ok))
 		ok = outer_udp(dp, m, l3, l4, reason);
-	if (unlikely(!ok))
-		return *reason == REASON_NEIGH ? CLS_NEIGH : CLS_DROP;
 	m->l2_len = WG_DP_ETH_LEN;
 	m->l3_len = l3;
+	if (unlikely(!ok))
+		return *reason == REASON_NEIGH ? CLS_NEIGH :
+		       *reason == REASON_FRAG ? CLS_FRAG : CLS_DROP;
 	return outer_msg(m, WG_DP_ETH_LEN + l3 + sizeof(struct rte_udp_hdr), reason);
+}
+
+/*
+ * A fragment goes to reassembly; the datagram it completes, if any, is
+ * classified whole (and linearized on the way). *m changes then.
+ */
+static enum outer_class
+outer_classify_whole(struct wg_dp_worker *w, struct rte_mbuf **m, uint8_t *reason)
+{
+	enum outer_class c = outer_classify(w->dp, *m, reason);
+
+	if (likely(c != CLS_FRAG))
+		return c;
+	*m = dp_frag_reassemble(w, *m);
+	if (*m == NULL)
+		return CLS_HELD;
+	c = outer_classify(w->dp, *m, reason);
+	if (unlikely(c == CLS_FRAG)) {
+		*reason = WG_DROP_OUTER_FRAGMENT;
+		return CLS_DROP;
+	}
+	return c;
 }
 
 /* ARP/ND to the neighbour hook; replies go back out of the same port. */
@@ -369,7 +416,9 @@ dp_outer_input(struct wg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + WG_DP_PREFETCH], void *));
 		w->st.outer_rx_packets++;
 		w->st.outer_rx_bytes += pkts[i]->pkt_len;
-		switch (outer_classify(w->dp, pkts[i], &reason)) {
+		switch (outer_classify_whole(w, &pkts[i], &reason)) {
+		case CLS_HELD:
+			break;
 		case CLS_DATA:
 			data[nd++] = pkts[i];
 			break;

@@ -20,6 +20,7 @@
 
 #include "consts.h"
 #include "dp_priv.h"
+#include "pmtu.h"
 
 RTE_LOG_REGISTER(wg_dp_logtype, wgedge.dp, NOTICE);
 
@@ -112,7 +113,8 @@ default_mbufs(const struct wg_dp_conf *c, uint16_t nb_rxd, uint16_t nb_txd,
 	uint32_t per_queue = nb_rxd + nb_txd + 4 * WG_DP_BURST;
 	uint32_t n = 2 * per_queue * c->n_workers + nb_txd + stage +
 		     MAX_QUEUED_INCOMING_HANDSHAKES +
-		     DP_POOL_CACHE * rte_lcore_count();
+		     DP_POOL_CACHE * rte_lcore_count() +
+		     (uint32_t)DP_FRAG_MBUFS * c->n_workers;
 
 	return RTE_MAX(n, (uint32_t)DP_MIN_MBUFS);
 }
@@ -234,7 +236,8 @@ create_parts(struct wg_dp *dp, const struct wg_dp_conf *c)
 				nb_rxd, nb_txd)) != 0 ||
 	    (rc = dp_port_setup(dp, WG_DP_PORT_CLEAR, &c->port[WG_DP_PORT_CLEAR],
 				nb_rxd, nb_txd)) != 0 ||
-	    (rc = dp_workers_create(dp, c->crypto_arch)) != 0)
+	    (rc = dp_workers_create(dp, c->crypto_arch)) != 0 ||
+	    (rc = dp_pmtu_attach(dp, c)) != 0)
 		return rc;
 	choose_impls(dp);
 	return 0;
@@ -303,6 +306,7 @@ wg_dp_destroy(struct wg_dp *dp)
 		dp_port_teardown(dp, r);
 	/* Peers first: removal frees their staged packets and keypairs. */
 	dp_peers_free(dp);
+	dp_pmtu_detach(dp);
 	dp_workers_free(dp);
 	dp_routes_free(dp);
 	dp_hs_queue_free(dp);

@@ -47,7 +47,8 @@ enum wg_dp_port_role {
 struct wg_dp_port_conf {
 	uint16_t port_id;		/* an ethdev already probed, not started */
 	struct rte_ether_addr nexthop_mac;	/* static next hop (see neigh ops) */
-	bool has_ipv4, has_ipv6;	/* outer port: our addresses */
+	bool has_ipv4, has_ipv6;	/* our addresses: outer port, WireGuard's;
+					 * clear port, the source of ICMP errors */
 	uint8_t ipv4[4];		/* network order */
 	uint8_t ipv6[16];
 };
@@ -68,6 +69,9 @@ struct wg_dp_conf {
 					 * when the NIC cannot (default: 0, as
 					 * RFC 768 allows) */
 	int socket_id;			/* SOCKET_ID_ANY = the outer port's */
+	uint32_t icmp_rate;		/* ICMP errors per second per worker; 0 = 1000 */
+	uint32_t icmp_burst;		/* and at once; 0 = 50 */
+	uint32_t frag_timeout_ms;	/* outer reassembly; 0 = 1000 */
 };
 
 struct wg_dp;
@@ -344,6 +348,11 @@ struct wg_dp_stats {
 	uint64_t events_lost;		/* event ring full (must stay 0) */
 	uint64_t grace_periods;		/* RCU grace periods the control thread
 					 * waited for */
+	uint64_t icmp_sent;		/* "too big" errors sent (clear port) */
+	uint64_t icmp_ratelimited;	/* and suppressed by the rate limit */
+	uint64_t icmp_unsent;		/* and not sent: no clear address, no mbuf */
+	uint64_t frags_rx;		/* outer fragments taken for reassembly */
+	uint64_t reassembled;		/* datagrams they completed */
 	uint64_t drops[WG_DROP_MAX];
 };
 /* Sums the workers' and the control thread's counters. Any thread. */

@@ -182,9 +182,12 @@ struct wg_dp_freeq {
 	struct rte_mbuf *m[WG_DP_BURST];
 };
 
+struct dp_pmtu;
+
 struct wg_dp_worker {
 	struct wg_dp *dp;
 	struct wg_crypto *crypto;
+	struct dp_pmtu *pmtu;		/* pmtu.h; NULL for the control context */
 	struct wg_dp_peer_ctr *peer_ctr;	/* [max_peers], this worker's */
 	uint16_t id;			/* TX/RX queue on both ports; RCU thread
 					 * id. The control context: n_workers */

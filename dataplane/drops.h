@@ -17,7 +17,9 @@
 	X(OUTER_BAD_CSUM, "outer_bad_csum", \
 	  "outer IPv4 header checksum wrong") \
 	X(OUTER_FRAGMENT, "outer_fragment", \
-	  "outer IP fragment (not reassembled)") \
+	  "outer IP fragment refused by reassembly (overlap, duplicate, too many, table full)") \
+	X(FRAG_TIMEOUT, "fragment_timeout", \
+	  "outer IP fragment of a datagram not completed in time") \
 	X(OUTER_NOT_FOR_US, "outer_not_for_us", \
 	  "not UDP to our address and listen port") \
 	X(MULTISEG, "multiseg", \

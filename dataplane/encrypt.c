@@ -21,6 +21,7 @@
 #include <rte_udp.h>
 
 #include "dp_priv.h"
+#include "pmtu.h"
 
 enum group_action {
 	GRP_SEND,
@@ -496,8 +497,11 @@ dp_clear_input(struct wg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 			pkts[k++] = pkts[i];
 		else if (c == CLR_NEIGH)
 			nb[nn++] = pkts[i];
-		else
+		else {
+			if (reason == WG_DROP_CLEAR_TOO_BIG)
+				dp_icmp_too_big(w, pkts[i]);
 			dp_drop(w, pkts[i], reason);
+		}
 	}
 	if (nn != 0)
 		dp_neigh_input(w, WG_DP_PORT_CLEAR, nb, nn);

@@ -139,6 +139,8 @@ static const struct {
 	STAT(decrypted), STAT(encrypted), STAT(keepalives_rx),
 	STAT(handshakes_rx), STAT(staged), STAT(roamed), STAT(events_lost),
 	STAT(grace_periods),
+	STAT(icmp_sent), STAT(icmp_ratelimited), STAT(icmp_unsent),
+	STAT(frags_rx), STAT(reassembled),
 };
 #undef STAT
 

@@ -16,6 +16,7 @@
 #include <rte_malloc.h>
 
 #include "dp_priv.h"
+#include "pmtu.h"
 
 /* The one place packets dropped or consumed by a worker are freed. */
 void
@@ -165,6 +166,7 @@ worker_iteration(struct wg_dp_worker *w)
 	w->now = rte_rdtsc();
 	if (unlikely(w->now >= w->next_drain)) {
 		worker_flush(w);
+		dp_frag_expire(w);
 		w->next_drain = w->now + w->drain_tsc;
 	}
 	if (unlikely(w->drains_ctl))

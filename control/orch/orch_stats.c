@@ -34,7 +34,8 @@ static const struct counter dp_counters[] = {
 	DP(outer_tx_bytes), DP(clear_rx_packets), DP(clear_rx_bytes),
 	DP(clear_tx_packets), DP(clear_tx_bytes), DP(decrypted), DP(encrypted),
 	DP(keepalives_rx), DP(handshakes_rx), DP(staged), DP(roamed),
-	DP(events_lost),
+	DP(events_lost), DP(icmp_sent), DP(icmp_ratelimited), DP(icmp_unsent),
+	DP(frags_rx), DP(reassembled),
 };
 #undef DP
 

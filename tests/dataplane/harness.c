@@ -193,6 +193,12 @@ conf_fill(const struct h_gw *g, struct wg_dp_conf *c)
 	memcpy(o->ipv6, g->ep6.addr.v6, 16);
 	c->port[WG_DP_PORT_CLEAR].port_id = g->clear_port;
 	c->port[WG_DP_PORT_CLEAR].nexthop_mac = g->clear_nh;
+	c->port[WG_DP_PORT_CLEAR].has_ipv4 = c->port[WG_DP_PORT_CLEAR].has_ipv6 = true;
+	h_lan4(g, 1, c->port[WG_DP_PORT_CLEAR].ipv4);
+	h_lan6(g, 1, c->port[WG_DP_PORT_CLEAR].ipv6);
+	c->icmp_rate = g->icmp_rate;
+	c->icmp_burst = g->icmp_burst;
+	c->frag_timeout_ms = g->frag_timeout_ms;
 	c->listen_port = WG_DEFAULT_PORT;
 	c->mtu = H_MTU;
 	c->n_workers = (uint16_t)g->nq;

@@ -43,7 +43,10 @@ struct h_gw {
 	struct rte_ring *clear_rx[H_MAXQ], *clear_tx[H_MAXQ + 1];
 	struct rte_ether_addr outer_mac, clear_mac, outer_nh, clear_nh;
 	struct wg_endpoint ep4, ep6;	/* our outer endpoints */
-	uint8_t lan4[4], lan6[16];	/* our LAN prefixes: /24 and /64 */
+	uint8_t lan4[4], lan6[16];	/* our LAN prefixes: /24 and /64; the
+					 * clear port is host 1 in each */
+	/* Set before h_gw_start (0 = the dataplane's defaults). */
+	uint32_t icmp_rate, icmp_burst, frag_timeout_ms;
 	struct wg_noise_identity id;
 	struct wg_cookie_checker checker;
 	unsigned int in_use_start;

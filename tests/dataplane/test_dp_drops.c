@@ -559,11 +559,14 @@ H_TEST(drops, outer_junk)
 	f[1].b[14 + 9] = 1;			/* ICMP */
 	h_outer_fix(f[1].b, f[1].len);
 	drop_case(f, 2, WG_DROP_OUTER_NOT_FOR_US, 0);
-	/* A bad IPv4 header checksum; a fragment. */
+	/* A bad IPv4 header checksum; an empty fragment (one with data is
+	 * held for reassembly: test_dp_pmtu). */
 	f[0] = cap[0];
 	f[0].b[14 + 10] ^= 0xff;
 	f[1] = cap[0];
 	f[1].b[14 + 6] |= 0x20;			/* more fragments */
+	f[1].b[14 + 2] = 0;
+	f[1].b[14 + 3] = 20;			/* the header alone */
 	h_outer_fix(f[1].b, f[1].len);
 	drop_case(f, 1, WG_DROP_OUTER_BAD_CSUM, 0);
 	drop_case(f + 1, 1, WG_DROP_OUTER_FRAGMENT, 0);
