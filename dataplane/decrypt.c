@@ -286,19 +286,27 @@ session_hints(struct wg_dp_worker *w, struct wg_dp_peer *p, struct wg_dp_keypair
 
 /*
  * Inner IPv4/IPv6 header sanity, as Linux (on the padded length): the
- * family and the length to trim to, or false and the drop reason.
+ * family and the length to trim to, or false and the drop reason. Unlike
+ * Linux, whose IP stack checks the IPv4 header length next, we forward the
+ * packet: a header length (IHL) below 20 bytes or past the total length
+ * is refused here.
  */
 static bool
 inner_check(const uint8_t *ip, uint32_t plen, uint8_t *family, uint16_t *len,
 	    uint8_t *reason)
 {
-	uint32_t l;
+	uint32_t l, hl;
 
 	*reason = WG_DROP_INNER_BAD_LEN;
 	if (plen >= sizeof(struct rte_ipv4_hdr) && (ip[0] >> 4) == 4) {
 		l = (uint32_t)ip[2] << 8 | ip[3];
+		hl = (uint32_t)(ip[0] & 0xf) * 4;
 		if (l < sizeof(struct rte_ipv4_hdr))
 			return false;
+		if (hl < sizeof(struct rte_ipv4_hdr) || hl > l) {
+			*reason = WG_DROP_INNER_BAD_HDR;
+			return false;
+		}
 		*family = WG_AF_INET;
 	} else if (plen >= sizeof(struct rte_ipv6_hdr) && (ip[0] >> 4) == 6) {
 		l = ((uint32_t)ip[4] << 8 | ip[5]) + sizeof(struct rte_ipv6_hdr);
