@@ -10,8 +10,9 @@
  *     removed;
  *  3. one batch ChaCha20-Poly1305 open through the lcore's wg_crypto;
  *  4. the replay window, only for packets that authenticated, with the
- *     window's own REJECT_AFTER_MESSAGES (one lock per run of a keypair's
- *     packets where workers share windows);
+ *     window's own REJECT_AFTER_MESSAGES, under the keypair's lock (once
+ *     per run of a keypair's packets: RSS does not keep a peer on one
+ *     worker for sure);
  *  5. then, authenticated: roaming, confirming a next keypair, timers
  *     hints, keepalives (consumed), inner IP sanity and length (trimming
  *     padding), and the allowed-IPs source check (one bulk lookup);
@@ -185,8 +186,8 @@ dec_open(struct wg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n,
 /*
  * Step 4 for one packet. The keypair's receive side is spent once its
  * window reached REJECT_AFTER_MESSAGES; that is read here, with the window,
- * rather than before the open: where two workers share the window, its
- * cache line is then touched once per run, not once more per packet.
+ * rather than before the open: the window's cache line is then touched once
+ * per run, under its lock, not once more per packet.
  */
 static inline uint8_t
 replay_one(struct wg_dp_keypair *kp, const struct wg_crypto_op *op, uint8_t ok)
@@ -198,26 +199,20 @@ replay_one(struct wg_dp_keypair *kp, const struct wg_crypto_op *op, uint8_t ok)
 	return wg_replay_check(&kp->replay, op->counter) ? WG_DP_PASS : WG_DROP_REPLAY;
 }
 
-/* One worker per keypair (RSS, or a single worker): no lock. */
-void
-dp_replay_plain(struct wg_dp_keypair *const *kp, const struct wg_crypto_op *op,
-		const uint8_t *ok, uint8_t *verdict, uint16_t n)
-{
-	uint16_t i;
-
-	for (i = 0; i < n; i++)
-		verdict[i] = replay_one(kp[i], &op[i], ok[i]);
-}
-
 /*
- * Any worker may receive a keypair's packets (no RSS): the window takes its
- * lock, once per run of packets of the same keypair, so that two workers
- * receiving for one peer pass the window's line between them once per run
- * rather than once per packet.
+ * Step 4 for the burst: verdict[i] = WG_DP_PASS or the drop reason for each
+ * opened packet. Any worker may receive any keypair's packets: RSS hashes
+ * the outer source address and port, which the sender chooses and a NAT
+ * rebinding changes, so two workers can hold one keypair's packets at once
+ * and the window is never left to one writer. It takes the keypair's lock
+ * once per run of the same keypair's packets: uncontended (one atomic
+ * exchange) when RSS keeps the peer on one queue, and when it does not,
+ * two workers pass the window's line between them once per run rather than
+ * once per packet.
  */
 void
-dp_replay_locked(struct wg_dp_keypair *const *kp, const struct wg_crypto_op *op,
-		 const uint8_t *ok, uint8_t *verdict, uint16_t n)
+dp_replay_check(struct wg_dp_keypair *const *kp, const struct wg_crypto_op *op,
+		const uint8_t *ok, uint8_t *verdict, uint16_t n)
 {
 	uint16_t i = 0, j;
 
@@ -265,19 +260,27 @@ session_hints(struct wg_dp_worker *w, struct wg_dp_peer *p, struct wg_dp_keypair
 
 /*
  * Inner IPv4/IPv6 header sanity, as Linux (on the padded length): the
- * family and the length to trim to, or false and the drop reason.
+ * family and the length to trim to, or false and the drop reason. Unlike
+ * Linux, whose IP stack checks the IPv4 header length next, we forward the
+ * packet: a header length (IHL) below 20 bytes or past the total length
+ * is refused here.
  */
 static bool
 inner_check(const uint8_t *ip, uint32_t plen, uint8_t *family, uint16_t *len,
 	    uint8_t *reason)
 {
-	uint32_t l;
+	uint32_t l, hl;
 
 	*reason = WG_DROP_INNER_BAD_LEN;
 	if (plen >= sizeof(struct rte_ipv4_hdr) && (ip[0] >> 4) == 4) {
 		l = (uint32_t)ip[2] << 8 | ip[3];
+		hl = (uint32_t)(ip[0] & 0xf) * 4;
 		if (l < sizeof(struct rte_ipv4_hdr))
 			return false;
+		if (hl < sizeof(struct rte_ipv4_hdr) || hl > l) {
+			*reason = WG_DROP_INNER_BAD_HDR;
+			return false;
+		}
 		*family = WG_AF_INET;
 	} else if (plen >= sizeof(struct rte_ipv6_hdr) && (ip[0] >> 4) == 6) {
 		l = ((uint32_t)ip[4] << 8 | ip[5]) + sizeof(struct rte_ipv6_hdr);
@@ -409,7 +412,7 @@ dp_decrypt_burst(struct wg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 	uint32_t id;
 
 	n = dec_open(w, pkts, n, &b);
-	w->dp->replay_check(b.kp, b.op, b.ok, b.verdict, n);
+	dp_replay_check(b.kp, b.op, b.ok, b.verdict, n);
 	lk.n4 = lk.n6 = 0;
 	for (i = 0; i < n; i++) {
 		if (i + WG_DP_PREFETCH < n)

@@ -201,11 +201,6 @@ choose_impls(struct wg_dp *dp)
 {
 	const struct wg_dp_port *o = &dp->port[WG_DP_PORT_OUTER];
 
-	/* The replay window wants one writer: RSS on the outer 5-tuple keeps a
-	 * peer on one queue. Without RSS (ring/null/tap PMDs) a peer's packets
-	 * can reach any queue, so the window takes a per-keypair lock. */
-	dp->replay_check = (o->rss || dp->n_workers == 1) ? dp_replay_plain :
-							    dp_replay_locked;
 	if (o->tx_ip_csum && o->tx_udp_csum)
 		dp->csum4 = dp_outer_csum4_offload;
 	else

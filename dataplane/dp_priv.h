@@ -83,7 +83,7 @@ struct wg_dp_keypair {
 	/* Written by every sender: one atomic add per burst. */
 	uint64_t send_counter __rte_cache_aligned;
 
-	/* Written by the receiving worker (see dp->replay_check). */
+	/* Written by the receiving workers under the lock (decrypt.c). */
 	rte_spinlock_t replay_lock __rte_cache_aligned;
 	struct wg_replay replay;
 } __rte_cache_aligned;
@@ -208,14 +208,6 @@ struct wg_dp_worker {
 
 /* ---- The instance ---- */
 
-/*
- * The replay stage of a decrypt burst: for each opened packet (ok[i] from
- * the batch open), verdict[i] = WG_DP_PASS or the drop reason. Runs of the
- * same keypair are checked together (one lock per run where locked).
- */
-typedef void (*wg_dp_replay_fn)(struct wg_dp_keypair *const *kp,
-				const struct wg_crypto_op *op, const uint8_t *ok,
-				uint8_t *verdict, uint16_t n);
 typedef void (*wg_dp_csum_fn)(const struct wg_dp *dp, struct rte_mbuf *m);
 
 struct wg_dp {
@@ -229,7 +221,6 @@ struct wg_dp {
 	bool outer_udp_csum_v4;
 
 	/* Chosen once at create, never branched on per packet. */
-	wg_dp_replay_fn replay_check;
 	wg_dp_csum_fn csum4, csum6;
 	struct wg_dp_neigh_ops neigh;
 
@@ -489,10 +480,13 @@ void dp_neigh_input(struct wg_dp_worker *w, enum wg_dp_port_role role,
 
 /* decrypt.c */
 void dp_decrypt_burst(struct wg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n);
-void dp_replay_plain(struct wg_dp_keypair *const *kp, const struct wg_crypto_op *op,
+/*
+ * The replay stage: for each opened packet (ok[i] from the batch open),
+ * verdict[i] = WG_DP_PASS or the drop reason. Safe for concurrent callers
+ * on the same keypairs.
+ */
+void dp_replay_check(struct wg_dp_keypair *const *kp, const struct wg_crypto_op *op,
 		     const uint8_t *ok, uint8_t *verdict, uint16_t n);
-void dp_replay_locked(struct wg_dp_keypair *const *kp, const struct wg_crypto_op *op,
-		      const uint8_t *ok, uint8_t *verdict, uint16_t n);
 
 /* encrypt.c */
 void dp_clear_input(struct wg_dp_worker *w, struct rte_mbuf **pkts, uint16_t n);

@@ -58,12 +58,14 @@
 	  "decrypted packet is neither IPv4 nor IPv6") \
 	X(INNER_BAD_LEN, "inner_bad_length", \
 	  "decrypted packet's IP length disagrees with its size") \
+	X(INNER_BAD_HDR, "inner_bad_header", \
+	  "decrypted IPv4 packet's header length below 20 or past its total length") \
 	X(INNER_BAD_SRC, "inner_bad_source", \
 	  "decrypted packet's source not in the peer's allowed IPs") \
 	X(CLEAR_NOT_IP, "clear_not_ip", \
 	  "clear-side frame is not IPv4, IPv6, ARP or ND") \
 	X(CLEAR_BAD_IP, "clear_bad_ip", \
-	  "malformed clear-side IP header or lengths") \
+	  "malformed clear-side IP header or lengths (IPv4 header length too)") \
 	X(CLEAR_TOO_BIG, "clear_too_big", \
 	  "clear-side packet larger than the tunnel MTU") \
 	X(NO_ROUTE, "no_route", \

@@ -2,8 +2,8 @@
 /*
  * The transport counter's sliding replay window, as the Linux driver's
  * (COUNTER_BITS_TOTAL bits, of which COUNTER_WINDOW_SIZE usable): one per
- * receiving keypair, touched by one worker only (RSS keeps a peer on one
- * queue), so it needs no lock.
+ * receiving keypair. Not thread-safe: a caller whose receivers may share a
+ * keypair serializes them (the dataplane holds the keypair's lock).
  */
 #ifndef WG_REPLAY_H
 #define WG_REPLAY_H

@@ -514,6 +514,64 @@ H_TEST(drops, bad_inner_packets)
 	drop_case(f, 3, WG_DROP_INNER_BAD_LEN, 3);
 }
 
+/*
+ * IPv4 header lengths (IHL) the gateway must not forward after decryption:
+ * below 20 bytes, and past the total length; a header with options (24
+ * bytes) is fine.
+ */
+H_TEST(drops, inner_ipv4_header_length)
+{
+	static uint8_t p[100];
+	static struct frame f[3];
+
+	pair_start();
+	capture(1, 60, NULL);
+	memset(p, 0, sizeof(p));
+	p[3] = sizeof(p);
+	h_lan4(&h_a, 10, p + 12);
+	h_lan4(&h_b, 20, p + 16);
+	p[0] = 0x44;				/* 16 bytes */
+	sealed(&f[0], p, sizeof(p));
+	p[0] = 0x4f;				/* 60 bytes, of 40 */
+	p[3] = 40;
+	sealed(&f[1], p, sizeof(p));
+	drop_case(f, 2, WG_DROP_INNER_BAD_HDR, 2);
+	p[0] = 0x46;				/* 24 bytes, of 100 */
+	p[3] = sizeof(p);
+	sealed(&f[2], p, sizeof(p));
+	accept_case(&f[2], 1);
+}
+
+/* A's clear side: the same header lengths are refused before encryption. */
+H_TEST(drops, clear_ipv4_header_length)
+{
+	static const uint8_t vhl[] = { 0x44, 0x4f, 0x46 };
+	struct wg_dp_stats before, after;
+	struct rte_mbuf *m[3];
+	uint8_t s[4], d[4];
+	unsigned int i;
+
+	pair_start();
+	h_lan4(&h_a, 10, s);
+	h_lan4(&h_b, 20, d);
+	for (i = 0; i < RTE_DIM(vhl); i++) {
+		/* 40 bytes: the 60-byte header is past the total length. */
+		m[i] = h_inner4(&h_a, s, d, 40, i);
+		rte_pktmbuf_mtod_offset(m[i], uint8_t *, 14)[0] = vhl[i];
+	}
+	h_stats(&h_a, &before);
+	h_ring_put(h_a.clear_rx[0], m, RTE_DIM(vhl));
+	h_poll(&h_a);
+	h_stats(&h_a, &after);
+	for (i = 0; i < WG_DROP_MAX; i++)
+		cr_expect_eq(after.drops[i] - before.drops[i],
+			     i == WG_DROP_CLEAR_BAD_IP ? 2 : 0, "%s",
+			     wg_dp_drop_name(i));
+	cr_assert_eq(after.encrypted - before.encrypted, 1, "the 24-byte header goes");
+	cr_assert_eq(h_ring_take(h_b.outer_rx[0], m, 3), 1);
+	rte_pktmbuf_free(m[0]);
+}
+
 H_TEST(drops, keepalive_is_consumed_silently)
 {
 	struct wg_dp_stats before, after;
