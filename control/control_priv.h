@@ -43,7 +43,7 @@ struct wg_control_peer {
 	struct wg_timers timers;
 	uint32_t hs_index;		/* local index of the handshake in flight */
 	/* Activity last seen in the dataplane's counters (monotonic ns). */
-	uint64_t seen_rx_ns, seen_data_rx_ns, seen_tx_ns;
+	uint64_t seen_rx_ns, seen_data_rx_ns, seen_tx_ns, seen_data_tx_ns;
 	/* Monotonic time of the last authenticated handshake message or
 	 * completed session; 0: none. Idle expiry counts from it. */
 	uint64_t last_handshake_ns;

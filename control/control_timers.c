@@ -130,14 +130,25 @@ ctl_events_run(struct wg_control *c)
 	} while (n == WG_CONTROL_BURST);
 }
 
+/*
+ * Linux raises data_sent for data only: a keepalive arms no new-handshake
+ * timer, or every keepalive would bring a handshake 15 s later.
+ */
 static void
-seen_tx(struct wg_control_peer *p, uint64_t t)
+seen_tx(struct wg_control_peer *p, const struct wg_dp_peer_stats *st)
 {
-	p->seen_tx_ns = t;
-	wg_timers_data_sent(&p->timers, t,
-			    randombytes_uniform(REKEY_TIMEOUT_JITTER_MAX_MS) * 1000000ULL);
-	wg_timers_any_authenticated_packet_sent(&p->timers);
-	wg_timers_any_authenticated_packet_traversal(&p->timers, t);
+	if (st->last_tx_ns > p->seen_tx_ns) {
+		p->seen_tx_ns = st->last_tx_ns;
+		wg_timers_any_authenticated_packet_sent(&p->timers);
+		wg_timers_any_authenticated_packet_traversal(&p->timers,
+							     st->last_tx_ns);
+	}
+	if (st->last_data_tx_ns > p->seen_data_tx_ns) {
+		p->seen_data_tx_ns = st->last_data_tx_ns;
+		wg_timers_data_sent(&p->timers, st->last_data_tx_ns,
+				    randombytes_uniform(REKEY_TIMEOUT_JITTER_MAX_MS) *
+				    1000000ULL);
+	}
 }
 
 static void
@@ -191,10 +202,9 @@ activity_check(struct wg_control *c, uint32_t slot)
 		roamed_check(c, slot);
 	if (tx && rx && st.last_tx_ns > st.last_rx_ns) {
 		seen_rx(p, &st);
-		seen_tx(p, st.last_tx_ns);
+		seen_tx(p, &st);
 	} else {
-		if (tx)
-			seen_tx(p, st.last_tx_ns);
+		seen_tx(p, &st);
 		seen_rx(p, &st);
 	}
 	ctl_timers_rearm(c, slot);

@@ -196,7 +196,8 @@ struct wg_dp_peer_stats {
 	uint64_t tx_packets, tx_bytes;	/* (bytes of WireGuard message) */
 	uint64_t last_rx_ns;		/* any authenticated packet; 0 = never */
 	uint64_t last_data_rx_ns;	/* a non-keepalive packet */
-	uint64_t last_tx_ns;		/* data sent */
+	uint64_t last_tx_ns;		/* any packet sent, keepalives too */
+	uint64_t last_data_tx_ns;	/* a non-keepalive packet sent */
 	unsigned int staged;		/* packets awaiting a session */
 };
 /* Sums every worker's counters for the peer. May run on any thread. */

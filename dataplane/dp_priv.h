@@ -141,7 +141,10 @@ struct wg_dp_peer_ctl {
 struct wg_dp_peer_ctr {
 	uint64_t rx_packets, rx_bytes;
 	uint64_t tx_packets, tx_bytes;
-	uint64_t last_rx_tsc, last_data_rx_tsc, last_tx_tsc;
+	uint64_t last_rx_tsc, last_data_rx_tsc;
+	/* Any packet sent (keepalives too), and data only: the timers tell
+	 * them apart (Linux's wg_timers_data_sent is for data only). */
+	uint64_t last_tx_tsc, last_data_tx_tsc;
 };
 
 /* ---- Ports ---- */

@@ -408,25 +408,39 @@ wg_dp_events_poll(struct wg_dp *dp, struct wg_dp_event *ev, unsigned int max)
 
 /* ---- Counters ---- */
 
+enum { LAST_RX, LAST_DATA_RX, LAST_TX, LAST_DATA_TX, LAST_MAX };
+
 static void
 ctr_add(struct wg_dp_peer_stats *st, const struct wg_dp_peer_ctr *c,
-	uint64_t last[3])
+	uint64_t last[LAST_MAX])
 {
 	st->rx_packets += __atomic_load_n(&c->rx_packets, __ATOMIC_RELAXED);
 	st->rx_bytes += __atomic_load_n(&c->rx_bytes, __ATOMIC_RELAXED);
 	st->tx_packets += __atomic_load_n(&c->tx_packets, __ATOMIC_RELAXED);
 	st->tx_bytes += __atomic_load_n(&c->tx_bytes, __ATOMIC_RELAXED);
-	last[0] = RTE_MAX(last[0], __atomic_load_n(&c->last_rx_tsc, __ATOMIC_RELAXED));
-	last[1] = RTE_MAX(last[1], __atomic_load_n(&c->last_data_rx_tsc,
-						   __ATOMIC_RELAXED));
-	last[2] = RTE_MAX(last[2], __atomic_load_n(&c->last_tx_tsc, __ATOMIC_RELAXED));
+	last[LAST_RX] = RTE_MAX(last[LAST_RX],
+				__atomic_load_n(&c->last_rx_tsc, __ATOMIC_RELAXED));
+	last[LAST_DATA_RX] = RTE_MAX(last[LAST_DATA_RX],
+				     __atomic_load_n(&c->last_data_rx_tsc,
+						     __ATOMIC_RELAXED));
+	last[LAST_TX] = RTE_MAX(last[LAST_TX],
+				__atomic_load_n(&c->last_tx_tsc, __ATOMIC_RELAXED));
+	last[LAST_DATA_TX] = RTE_MAX(last[LAST_DATA_TX],
+				     __atomic_load_n(&c->last_data_tx_tsc,
+						     __ATOMIC_RELAXED));
+}
+
+static uint64_t
+last_ns(const struct wg_dp *dp, uint64_t tsc)
+{
+	return tsc != 0 ? dp_tsc_to_ns(dp, tsc) : 0;
 }
 
 int
 wg_dp_peer_stats_get(struct wg_dp *dp, uint32_t id, struct wg_dp_peer_stats *st)
 {
 	struct wg_dp_peer *p = live_peer(dp, id);
-	uint64_t last[3] = { 0, 0, 0 };
+	uint64_t last[LAST_MAX] = { 0 };
 	unsigned int k;
 
 	memset(st, 0, sizeof(*st));
@@ -435,9 +449,10 @@ wg_dp_peer_stats_get(struct wg_dp *dp, uint32_t id, struct wg_dp_peer_stats *st)
 	for (k = 0; k < dp->n_workers; k++)
 		ctr_add(st, &dp->workers[k]->peer_ctr[id], last);
 	ctr_add(st, &dp->ctl->peer_ctr[id], last);
-	st->last_rx_ns = last[0] ? dp_tsc_to_ns(dp, last[0]) : 0;
-	st->last_data_rx_ns = last[1] ? dp_tsc_to_ns(dp, last[1]) : 0;
-	st->last_tx_ns = last[2] ? dp_tsc_to_ns(dp, last[2]) : 0;
+	st->last_rx_ns = last_ns(dp, last[LAST_RX]);
+	st->last_data_rx_ns = last_ns(dp, last[LAST_DATA_RX]);
+	st->last_tx_ns = last_ns(dp, last[LAST_TX]);
+	st->last_data_tx_ns = last_ns(dp, last[LAST_DATA_TX]);
 	st->staged = __atomic_load_n(&p->n_staged, __ATOMIC_RELAXED);
 	return 0;
 }

@@ -429,3 +429,37 @@ H_TEST(control, removed_peer_can_no_longer_send)
 	cr_assert_eq(h_drop(&h_a, WG_DROP_UNKNOWN_INDEX), before + 1);
 	pair_stop();
 }
+
+/* Both control clocks move on by secs, in steps, with traffic pumped. */
+static void
+advance_both(unsigned int secs, unsigned int step)
+{
+	unsigned int s;
+
+	for (s = 0; s < secs; s += step) {
+		skew_a += step * WG_NSEC_PER_SEC;
+		skew_b += step * WG_NSEC_PER_SEC;
+		pump(4);
+	}
+}
+
+/*
+ * Data stops; B answers the last of it with a keepalive, and both sides
+ * then stay quiet: a keepalive is not data and arms no new handshake (as
+ * Linux's wg_timers_data_sent, which only data raises). So the idle peer
+ * reaches its idle expiry instead of re-handshaking every 15 s.
+ */
+H_TEST(control, silent_peers_stay_silent_and_expire)
+{
+	pair_start(true, 40);
+	expect_crosses(&h_a, &h_b, 100, 20);
+	advance_both(75, 5);
+	cr_assert_geq(stats(cb).keepalives_tx, 1, "B's passive keepalive");
+	cr_assert_eq(stats(ca).initiations_tx, 1, "A: %llu initiations",
+		     (unsigned long long)stats(ca).initiations_tx);
+	cr_assert_eq(stats(cb).initiations_tx, 0, "B: %llu initiations",
+		     (unsigned long long)stats(cb).initiations_tx);
+	cr_assert_eq(stats(ca).expired_peers, 1, "A expired its idle peer");
+	cr_assert_eq(only_peer(ca)->endpoint.family, WG_AF_NONE);
+	pair_stop();
+}
