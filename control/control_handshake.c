@@ -244,9 +244,12 @@ ctl_send_initiation(struct wg_control *c, uint32_t slot, bool is_retry)
 
 	if (!is_retry)
 		wg_timers_handshake_requested(&p->timers);
+	/* Every path is rate limited, the timers' retries too (as Linux): a
+	 * retry due within REKEY_TIMEOUT of our last handshake message (a
+	 * response to the peer's own initiation) is dropped, not re-armed. */
 	if (peer == NULL || !c->identity.has_identity ||
 	    peer->endpoint.family == WG_AF_NONE ||
-	    (!is_retry && !wg_timers_may_send_initiation(&p->timers, now)))
+	    !wg_timers_may_send_initiation(&p->timers, now))
 		return;
 	ctl_index_del(&c->index, p->hs_index);
 	p->hs_index = ctl_index_new(c, slot);

@@ -103,7 +103,8 @@ struct wg_control_peer *ctl_peer_by_dp(struct wg_control *c, uint32_t dp_id,
 
 /* control_handshake.c */
 void ctl_handshake_rx(struct wg_control *c);
-/* Sends an initiation unless one went out less than REKEY_TIMEOUT ago. */
+/* Sends an initiation unless a handshake message went out less than
+ * REKEY_TIMEOUT ago; is_retry (the timers' retries) keeps the attempt count. */
 void ctl_send_initiation(struct wg_control *c, uint32_t slot, bool is_retry);
 
 /* control_timers.c */

@@ -11,6 +11,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <rte_mbuf.h>
@@ -22,7 +23,11 @@
 #include "harness.h"
 #include "keys.h"
 
-enum { PUMP_ROUNDS = 64, FRAME_MAX = 1600 };
+enum {
+	PUMP_ROUNDS = 64,
+	FRAME_MAX = 1600,
+	TAI64N_WAIT_US = 40000		/* > two TAI64N granules (lib/noise.c) */
+};
 
 static struct wg_control *ca, *cb;
 static uint64_t skew_a, skew_b;		/* added to each control clock */
@@ -461,5 +466,71 @@ H_TEST(control, silent_peers_stay_silent_and_expire)
 		     (unsigned long long)stats(cb).initiations_tx);
 	cr_assert_eq(stats(ca).expired_peers, 1, "A expired its idle peer");
 	cr_assert_eq(only_peer(ca)->endpoint.family, WG_AF_NONE);
+	pair_stop();
+}
+
+/* Pumps until want packets came out of g's LAN side (freed); how many did. */
+static unsigned int
+lan_out(struct h_gw *g, unsigned int want)
+{
+	struct rte_mbuf *m;
+	unsigned int got = 0, i;
+
+	for (i = 0; i < PUMP_ROUNDS && got < want; i++) {
+		pump(1);
+		while (h_ring_take(g->clear_tx[0], &m, 1) == 1) {
+			rte_pktmbuf_free(m);
+			got++;
+		}
+	}
+	return got;
+}
+
+/*
+ * A simultaneous open: both sides initiate before either hears the other,
+ * each answers the other's initiation (which replaces its own handshake),
+ * so neither initiation completes. The retransmit timers then fall within
+ * REKEY_TIMEOUT of the responses just sent: as Linux, every initiation is
+ * rate limited, the timers' retries too, so none goes out; the next packet
+ * after REKEY_TIMEOUT starts the one handshake that carries both.
+ */
+H_TEST(control, timer_retries_respect_the_rekey_timeout)
+{
+	struct rte_mbuf *pa, *pb;
+
+	pair_start(true, 0);
+	pa = inner(&h_a, &h_b, 100, 21);
+	pb = inner(&h_b, &h_a, 100, 22);
+	h_ring_put(h_a.clear_rx[0], &pa, 1);
+	h_ring_put(h_b.clear_rx[0], &pb, 1);
+	h_poll(&h_a);
+	h_poll(&h_b);
+	wg_control_poll(ca, 0);
+	wg_control_poll(cb, 0);
+	cr_assert_eq(stats(ca).initiations_tx + stats(cb).initiations_tx, 2);
+	/* The responses go out a second later: past any retransmit jitter. */
+	skew_a += WG_NSEC_PER_SEC;
+	skew_b += WG_NSEC_PER_SEC;
+	pump(4);
+	cr_assert_eq(stats(ca).responses_tx, 1);
+	cr_assert_eq(stats(cb).responses_tx, 1);
+	/* The retransmits are due; a response went out less than 5 s ago. */
+	skew_a += (REKEY_TIMEOUT - 1) * WG_NSEC_PER_SEC +
+		  REKEY_TIMEOUT_JITTER_MAX_MS * 1000000ULL;
+	skew_b = skew_a;
+	pump(4);
+	cr_assert_eq(stats(ca).initiations_tx, 1, "A retried within REKEY_TIMEOUT");
+	cr_assert_eq(stats(cb).initiations_tx, 1, "B retried within REKEY_TIMEOUT");
+	skew_a += 2 * WG_NSEC_PER_SEC;
+	skew_b = skew_a;
+	/* A's next TAI64N timestamp (real time, in 16.8 ms granules) must
+	 * exceed its first one, or B rejects the initiation as a replay. */
+	usleep(TAI64N_WAIT_US);
+	pa = inner(&h_a, &h_b, 100, 23);
+	h_ring_put(h_a.clear_rx[0], &pa, 1);
+	cr_assert_eq(lan_out(&h_b, 2), 2, "A's two packets reached B's LAN");
+	cr_assert_eq(lan_out(&h_a, 1), 1, "B's staged packet reached A's LAN");
+	cr_assert_eq(stats(ca).initiations_tx + stats(cb).initiations_tx, 3);
+	cr_assert_eq(stats(ca).handshakes_completed, 1);
 	pair_stop();
 }
