@@ -76,8 +76,10 @@ send_handshake(struct wg_control *c, uint32_t slot, void *msg, uint16_t len)
 	struct wg_control_peer *p = &c->peers[slot];
 
 	wg_cookie_add_macs(&p->cookie, msg, len, ctl_now(c));
-	if (peer != NULL && peer->endpoint.family != WG_AF_NONE)
-		wg_dp_control_send(c->dp, &peer->endpoint, msg, len);
+	/* Handshake bytes count in the peer's transfer, as in Linux. */
+	if (peer != NULL && peer->endpoint.family != WG_AF_NONE &&
+	    wg_dp_control_send(c->dp, &peer->endpoint, msg, len) == 0)
+		wg_dp_peer_count_handshake(c->dp, p->dp_id, false, len);
 	wg_timers_any_authenticated_packet_traversal(&p->timers, ctl_now(c));
 	wg_timers_any_authenticated_packet_sent(&p->timers);
 }
@@ -106,6 +108,7 @@ initiation_rx(struct wg_control *c, const uint8_t *msg, const struct wg_endpoint
 	if (wg_noise_consume_initiation_finish(&st, &p->hs, init, now) != 0)
 		goto reject;
 	peer_seen_at(c, peer->id, src);
+	wg_dp_peer_count_handshake(c->dp, p->dp_id, true, sizeof(*init));
 	p->last_handshake_ns = now;	/* idle expiry counts from here too */
 	wg_timers_any_authenticated_packet_received(&p->timers);
 	wg_timers_any_authenticated_packet_traversal(&p->timers, now);
@@ -152,6 +155,7 @@ response_rx(struct wg_control *c, const uint8_t *msg, const struct wg_endpoint *
 		return;
 	}
 	peer_seen_at(c, slot, src);
+	wg_dp_peer_count_handshake(c->dp, p->dp_id, true, sizeof(*resp));
 	ctl_index_del(&c->index, p->hs_index);
 	p->hs_index = 0;
 	wg_timers_any_authenticated_packet_received(&p->timers);

@@ -192,8 +192,11 @@ unsigned int wg_dp_peer_purge_staged(struct wg_dp *dp, uint32_t id);
 int wg_dp_peer_send_keepalive(struct wg_dp *dp, uint32_t id);
 
 struct wg_dp_peer_stats {
-	uint64_t rx_packets, rx_bytes;	/* accepted data messages, as `wg show` */
-	uint64_t tx_packets, tx_bytes;	/* (bytes of WireGuard message) */
+	/* Authenticated messages from and to the peer, data, keepalives and
+	 * handshakes (wg_dp_peer_count_handshake), in bytes of WireGuard
+	 * message: the transfer `wg show` reports, as Linux counts it. */
+	uint64_t rx_packets, rx_bytes;
+	uint64_t tx_packets, tx_bytes;
 	uint64_t last_rx_ns;		/* any authenticated packet; 0 = never */
 	uint64_t last_data_rx_ns;	/* a non-keepalive packet */
 	uint64_t last_tx_ns;		/* any packet sent, keepalives too */
@@ -202,6 +205,12 @@ struct wg_dp_peer_stats {
 };
 /* Sums every worker's counters for the peer. May run on any thread. */
 int wg_dp_peer_stats_get(struct wg_dp *dp, uint32_t id, struct wg_dp_peer_stats *st);
+/*
+ * Counts a handshake message of len bytes that the control thread accepted
+ * from the peer (rx) or sent to it (!rx) in the peer's rx/tx counters.
+ */
+void wg_dp_peer_count_handshake(struct wg_dp *dp, uint32_t id, bool rx,
+				uint16_t len);
 
 /* ---- Events from workers to the control thread ---- */
 

@@ -456,3 +456,21 @@ wg_dp_peer_stats_get(struct wg_dp *dp, uint32_t id, struct wg_dp_peer_stats *st)
 	st->staged = __atomic_load_n(&p->n_staged, __ATOMIC_RELAXED);
 	return 0;
 }
+
+/* The control context's counters: the control thread is their one writer. */
+void
+wg_dp_peer_count_handshake(struct wg_dp *dp, uint32_t id, bool rx, uint16_t len)
+{
+	struct wg_dp_peer_ctr *c;
+
+	if (live_peer(dp, id) == NULL)
+		return;
+	c = &dp->ctl->peer_ctr[id];
+	if (rx) {
+		c->rx_packets++;
+		c->rx_bytes += len;
+	} else {
+		c->tx_packets++;
+		c->tx_bytes += len;
+	}
+}

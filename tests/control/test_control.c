@@ -534,3 +534,34 @@ H_TEST(control, timer_retries_respect_the_rekey_timeout)
 	cr_assert_eq(stats(ca).handshakes_completed, 1);
 	pair_stop();
 }
+
+static struct wg_dp_peer_stats
+peer_stats(struct h_gw *g, const struct wg_control *c)
+{
+	struct wg_dp_peer_stats st;
+
+	cr_assert_eq(wg_dp_peer_stats_get(g->dp, ctl_peer(c)->dp_id, &st), 0);
+	return st;
+}
+
+/* As Linux and wireguard-go, the transfer wg show reports counts the
+ * handshake messages: each side's tx is the other's rx, byte for byte. */
+H_TEST(control, handshake_bytes_count_in_the_transfer)
+{
+	struct wg_dp_peer_stats a, b;
+
+	pair_start(true, 0);
+	expect_crosses(&h_a, &h_b, 200, 24);
+	a = peer_stats(&h_a, ca);
+	b = peer_stats(&h_b, cb);
+	cr_assert_eq(a.tx_bytes, sizeof(struct wg_msg_initiation) +
+		     wg_message_data_len(208), "A sent %llu bytes",
+		     (unsigned long long)a.tx_bytes);
+	cr_assert_eq(b.tx_bytes, sizeof(struct wg_msg_response));
+	cr_assert_eq(b.rx_bytes, a.tx_bytes, "B received what A sent");
+	cr_assert_eq(a.rx_bytes, b.tx_bytes, "A received what B sent");
+	pump(2);
+	cr_assert_eq(only_peer(ca)->tx_bytes, a.tx_bytes, "wg show on A");
+	cr_assert_eq(only_peer(cb)->rx_bytes, b.rx_bytes, "wg show on B");
+	pair_stop();
+}
