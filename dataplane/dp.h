@@ -170,6 +170,12 @@ bool wg_dp_index_in_use(struct wg_dp *dp, uint32_t local_index);
 bool wg_dp_index_slot_free(const struct wg_dp *dp, uint32_t local_index);
 /* Wipes all of the peer's keypairs (expiry, key zeroing, handshake reset). */
 void wg_dp_peer_keypairs_clear(struct wg_dp *dp, uint32_t id);
+/*
+ * Stops sending with the peer's current and next keypairs (our private key
+ * changed: as Linux's wg_noise_expire_current_peer_keypairs); they still
+ * receive until replaced. Packets sent from now on are staged.
+ */
+void wg_dp_peer_expire_sending(struct wg_dp *dp, uint32_t id);
 
 /* What the control thread needs of the current sending keypair. */
 struct wg_dp_session {

@@ -294,6 +294,30 @@ wg_dp_peer_purge_staged(struct wg_dp *dp, uint32_t id)
 	return n;
 }
 
+/*
+ * A keypair whose send counter says spent is never picked for sending
+ * again (dp_peer_send_keypair, group_reserve); its receiving side and
+ * replay window are untouched, which is Linux's sending.is_valid = false.
+ */
+static void
+keypair_expire_sending(struct wg_dp_keypair *kp)
+{
+	if (kp != NULL)
+		__atomic_store_n(&kp->send_counter, REJECT_AFTER_MESSAGES,
+				 __ATOMIC_RELEASE);
+}
+
+void
+wg_dp_peer_expire_sending(struct wg_dp *dp, uint32_t id)
+{
+	struct wg_dp_peer *p = live_peer(dp, id);
+
+	if (p == NULL)
+		return;
+	keypair_expire_sending(__atomic_load_n(&p->next, __ATOMIC_ACQUIRE));
+	keypair_expire_sending(__atomic_load_n(&p->cur, __ATOMIC_ACQUIRE));
+}
+
 /* As Linux wg_packet_send_keepalive(): staged packets, if any, serve. */
 int
 wg_dp_peer_send_keepalive(struct wg_dp *dp, uint32_t id)

@@ -565,3 +565,68 @@ H_TEST(control, handshake_bytes_count_in_the_transfer)
 	cr_assert_eq(only_peer(cb)->rx_bytes, b.rx_bytes, "wg show on B");
 	pair_stop();
 }
+
+/* Applies one UAPI set of lines (each "key=value"). */
+static void
+apply_lines(struct wg_control *c, const char *const *lines, unsigned int n)
+{
+	struct wg_uapi_set s;
+	unsigned int i;
+
+	wg_uapi_set_init(&s);
+	for (i = 0; i < n; i++)
+		feedf(&s, "%s", lines[i]);
+	cr_assert_eq(wg_uapi_set_feed_line(&s, "", 0), WG_UAPI_SET_DONE);
+	cr_assert_eq(wg_control_apply(c, &s), 0);
+	wg_uapi_set_free(&s);
+}
+
+/*
+ * A new private key on A: as Linux, A stops sending under the old sessions
+ * but still receives under them, keeps its staged packets, and the next
+ * packet's initiation goes out at once (the rate limit is reset). Once B
+ * knows A's new public key, that handshake carries the staged packet.
+ */
+H_TEST(control, new_private_key_keeps_receiving_and_rehandshakes_at_once)
+{
+	char priv_hex[WG_KEY_HEX_LEN + 1], old_hex[WG_KEY_HEX_LEN + 1];
+	char new_hex[WG_KEY_HEX_LEN + 1], line[3][160];
+	const char *lines[3] = { line[0], line[1], line[2] };
+	uint8_t priv[WG_KEY_LEN], pub[WG_KEY_LEN];
+	const uint8_t *lan = h_a.lan4;
+	struct rte_mbuf *m;
+
+	pair_start(true, 0);
+	expect_crosses(&h_a, &h_b, 100, 25);
+	wg_key_generate_private(priv);
+	cr_assert_eq(wg_key_public_from_private(pub, priv), 0);
+	wg_key_to_hex(priv_hex, priv);
+	snprintf(line[0], sizeof(line[0]), "private_key=%s", priv_hex);
+	apply_lines(ca, lines, 1);
+	sodium_memzero(priv, sizeof(priv));
+	sodium_memzero(priv_hex, sizeof(priv_hex));
+
+	expect_crosses(&h_b, &h_a, 100, 26);	/* the old session receives */
+	m = inner(&h_a, &h_b, 100, 27);
+	h_ring_put(h_a.clear_rx[0], &m, 1);
+	pump(4);
+	cr_assert_eq(stats(ca).initiations_tx, 2, "no initiation under the new key");
+	cr_assert_geq(stats(cb).rejected_handshake, 1, "B does not know A's new key");
+
+	/* B learns A's new key; A's retransmission completes. */
+	wg_key_to_hex(old_hex, h_a.id.static_public);
+	wg_key_to_hex(new_hex, pub);
+	snprintf(line[0], sizeof(line[0]), "public_key=%s", old_hex);
+	snprintf(line[1], sizeof(line[1]), "remove=true");
+	apply_lines(cb, lines, 2);
+	snprintf(line[0], sizeof(line[0]), "public_key=%s", new_hex);
+	snprintf(line[1], sizeof(line[1]), "allowed_ip=%u.%u.%u.0/24", lan[0],
+		 lan[1], lan[2]);
+	apply_lines(cb, lines, 2);
+	skew_a += (REKEY_TIMEOUT * WG_NSEC_PER_SEC) +
+		  REKEY_TIMEOUT_JITTER_MAX_MS * 1000000ULL;
+	cr_assert_eq(lan_out(&h_b, 1), 1, "the staged packet crossed");
+	cr_assert_eq(h_drop(&h_a, WG_DROP_STAGE_PURGED), 0);
+	cr_assert_eq(stats(ca).handshakes_completed, 2);
+	pair_stop();
+}
