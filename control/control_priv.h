@@ -27,7 +27,7 @@ struct wg_ippool;
 
 enum {
 	WG_CONTROL_BURST = 32,		/* handshake messages per poll */
-	WG_CONTROL_SCAN = 1024,		/* peers scanned for activity per poll */
+	WG_CONTROL_SCAN = 1024,		/* peers read per poll: stats, backstop */
 	WG_CONTROL_NO_ID = UINT32_MAX,
 	WG_CONTROL_RATELIMIT_ENTRIES = 1u << 16
 };
@@ -44,6 +44,7 @@ struct wg_control_peer {
 	uint32_t hs_index;		/* local index of the handshake in flight */
 	/* Activity last seen in the dataplane's counters (monotonic ns). */
 	uint64_t seen_rx_ns, seen_data_rx_ns, seen_tx_ns, seen_data_tx_ns;
+	uint32_t watch;			/* wg_dp_peer_watch bits last set */
 	/* Monotonic time of the last authenticated handshake message or
 	 * completed session; 0: none. Idle expiry counts from it. */
 	uint64_t last_handshake_ns;
@@ -71,7 +72,7 @@ struct wg_control {
 	uint32_t max_peers, dp_max_peers;
 	struct wg_control_index index;
 	struct wg_timerq timerq;		/* by model slot id */
-	uint32_t scan_cursor;
+	uint32_t scan_cursor, scan_slice;
 	uint64_t under_load_until_ns;
 	uint64_t last_gc_ns;
 	uint64_t idle_expiry_ns;

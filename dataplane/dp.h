@@ -230,8 +230,25 @@ enum wg_dp_event_bits {
 	 * become current (the rotation is done by wg_dp_events_poll()). */
 	WG_DP_EV_CONFIRMED = 1u << 2,
 	/* Packets were staged: send them once there is a session. */
-	WG_DP_EV_STAGED = 1u << 3
+	WG_DP_EV_STAGED = 1u << 3,
+	/* Data moved that the control thread watched for (wg_dp_peer_watch). */
+	WG_DP_EV_ACTIVITY = 1u << 4,
+	/* An authenticated packet moved the peer's endpoint (roaming). */
+	WG_DP_EV_ROAMED = 1u << 5
 };
+
+/*
+ * What the control thread wants to hear of, per peer, without a message per
+ * packet: the next data packet received or sent after it asks. The first
+ * such packet takes the bit and raises WG_DP_EV_ACTIVITY once; the per-peer
+ * times (wg_dp_peer_stats_get) then say when.
+ */
+enum wg_dp_watch_bits {
+	WG_DP_WATCH_DATA_RX = 1u << 0,
+	WG_DP_WATCH_DATA_TX = 1u << 1
+};
+/* Replaces the peer's watch bits (0: none). */
+void wg_dp_peer_watch(struct wg_dp *dp, uint32_t id, uint32_t bits);
 
 struct wg_dp_event {
 	uint32_t peer_id;

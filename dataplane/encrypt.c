@@ -355,8 +355,10 @@ groups_after(struct wg_dp_worker *w, struct enc_burst *b)
 		c->tx_packets += g->tx_packets;
 		c->tx_bytes += g->tx_bytes;
 		c->last_tx_tsc = w->now;
-		if (g->data_sent)
+		if (g->data_sent) {
 			c->last_data_tx_tsc = w->now;
+			dp_peer_watch_hit(w, g->peer, g->id, WG_DP_WATCH_DATA_TX);
+		}
 	}
 }
 

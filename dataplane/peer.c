@@ -294,6 +294,15 @@ wg_dp_peer_purge_staged(struct wg_dp *dp, uint32_t id)
 	return n;
 }
 
+void
+wg_dp_peer_watch(struct wg_dp *dp, uint32_t id, uint32_t bits)
+{
+	struct wg_dp_peer *p = live_peer(dp, id);
+
+	if (p != NULL)
+		__atomic_store_n(&p->watch, bits, __ATOMIC_SEQ_CST);
+}
+
 /*
  * A keypair whose send counter says spent is never picked for sending
  * again (dp_peer_send_keypair, group_reserve); its receiving side and
@@ -355,6 +364,7 @@ wg_dp_peer_add(struct wg_dp *dp)
 	p = &dp->peers[id];
 	p->cur = p->prev = p->next = NULL;
 	p->events = 0;
+	p->watch = 0;
 	p->n_staged = 0;
 	rte_seqlock_init(&p->ep_lock);
 	memset(&p->ep, 0, sizeof(p->ep));
@@ -394,6 +404,7 @@ wg_dp_peer_remove(struct wg_dp *dp, uint32_t id)
 	memset(pc, 0, sizeof(*pc));
 	peer_counters_clear(dp, id);
 	p->events = 0;
+	p->watch = 0;
 	p->n_staged = 0;
 	__atomic_store_n(&p->state, WG_DP_PEER_FREE, __ATOMIC_RELEASE);
 	dp->free_ids[dp->n_free++] = id;

@@ -31,6 +31,8 @@ enum {
 
 static struct wg_control *ca, *cb;
 static uint64_t skew_a, skew_b;		/* added to each control clock */
+/* 0: the defaults; else a big table read one peer per poll (at scale). */
+static uint32_t big_max_peers;
 
 static uint64_t
 clock_skewed(void *ctx)
@@ -88,10 +90,13 @@ control_for(struct h_gw *g, uint64_t *skew, uint32_t idle_expiry_s)
 	struct wg_control_conf cc = {
 		.dp = g->dp, .ifname = g->name, .max_peers = 64,
 		.idle_expiry_s = idle_expiry_s,
+		.scan_slice = big_max_peers != 0 ? 1 : 0,
 		.monotonic_ns = clock_skewed, .clock_ctx = skew,
 	};
 	struct wg_control *c;
 
+	if (big_max_peers != 0)
+		cc.max_peers = big_max_peers;
 	cr_assert_eq(wg_control_create(&c, &cc), 0);
 	return c;
 }
@@ -628,5 +633,38 @@ H_TEST(control, new_private_key_keeps_receiving_and_rehandshakes_at_once)
 	cr_assert_eq(lan_out(&h_b, 1), 1, "the staged packet crossed");
 	cr_assert_eq(h_drop(&h_a, WG_DROP_STAGE_PURGED), 0);
 	cr_assert_eq(stats(ca).handshakes_completed, 2);
+	pair_stop();
+}
+
+/*
+ * Timers fire at their deadlines however many peers there are. Here the
+ * counters of 1,024 slots are read one slot per poll (the scan reaches the
+ * peer again only after 1,024 polls, as a 1,024-peer slice at a million
+ * peers): B still sends its passive keepalive KEEPALIVE_TIMEOUT after A's
+ * one-way data (armed by the dataplane's one event for it), and A's
+ * new-handshake timer, due 15 s after its data, finds that keepalive when it
+ * comes due and stands down.
+ */
+H_TEST(control, timers_keep_their_deadlines_at_scale)
+{
+	unsigned int s;
+
+	big_max_peers = 1024;	/* the harness dataplane's */
+	pair_start(true, 0);
+	big_max_peers = 0;
+	expect_crosses(&h_a, &h_b, 100, 28);
+	for (s = 0; s < KEEPALIVE_TIMEOUT; s++) {
+		skew_a += WG_NSEC_PER_SEC;
+		skew_b += WG_NSEC_PER_SEC;
+		pump(1);
+	}
+	pump(2);
+	cr_assert_eq(stats(cb).keepalives_tx, 1, "B's passive keepalive at %u s",
+		     KEEPALIVE_TIMEOUT);
+	advance_both(30, 1);
+	cr_assert_eq(stats(ca).initiations_tx, 1, "A: %llu initiations",
+		     (unsigned long long)stats(ca).initiations_tx);
+	cr_assert_eq(stats(cb).initiations_tx, 0);
+	cr_assert_eq(stats(cb).keepalives_tx, 1);
 	pair_stop();
 }
