@@ -237,6 +237,13 @@ ctl_handshake_rx(struct wg_control *c)
 	}
 }
 
+/* The retransmit timer's jitter: [0, REKEY_TIMEOUT_JITTER_MAX_MS) ms. */
+static uint64_t
+initiation_jitter(void)
+{
+	return randombytes_uniform(REKEY_TIMEOUT_JITTER_MAX_MS) * 1000000ULL;
+}
+
 void
 ctl_send_initiation(struct wg_control *c, uint32_t slot, bool is_retry)
 {
@@ -252,9 +259,21 @@ ctl_send_initiation(struct wg_control *c, uint32_t slot, bool is_retry)
 	 * retry due within REKEY_TIMEOUT of our last handshake message (a
 	 * response to the peer's own initiation) is dropped, not re-armed. */
 	if (peer == NULL || !c->identity.has_identity ||
-	    peer->endpoint.family == WG_AF_NONE ||
 	    !wg_timers_may_send_initiation(&p->timers, now))
 		return;
+	/*
+	 * No endpoint: the attempt counts and the retransmit timer runs as in
+	 * Linux, so a retry goes out within REKEY_TIMEOUT once there is one,
+	 * and the attempts give up on time. Linux also makes the initiation;
+	 * there is nobody to send it to, and for many endpoint-less peers with
+	 * persistent keepalives the Diffie-Hellman work would swamp the one
+	 * control thread, so it is made only when it can go out.
+	 */
+	if (peer->endpoint.family == WG_AF_NONE) {
+		wg_timers_handshake_initiated(&p->timers, now, initiation_jitter());
+		ctl_timers_rearm(c, slot);
+		return;
+	}
 	ctl_index_del(&c->index, p->hs_index);
 	p->hs_index = ctl_index_new(c, slot);
 	wg_tai64n_now(timestamp);
@@ -263,7 +282,6 @@ ctl_send_initiation(struct wg_control *c, uint32_t slot, bool is_retry)
 		return;
 	send_handshake(c, slot, &init, sizeof(init));
 	c->stats.initiations_tx++;
-	wg_timers_handshake_initiated(&p->timers, now,
-				      randombytes_uniform(REKEY_TIMEOUT_JITTER_MAX_MS) * 1000000ULL);
+	wg_timers_handshake_initiated(&p->timers, now, initiation_jitter());
 	ctl_timers_rearm(c, slot);
 }

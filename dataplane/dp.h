@@ -194,7 +194,8 @@ int wg_dp_peer_session(struct wg_dp *dp, uint32_t id, struct wg_dp_session *s);
 int wg_dp_peer_send_staged(struct wg_dp *dp, uint32_t id);
 /* Drops the peer's staged packets (the give-up timer). Returns how many. */
 unsigned int wg_dp_peer_purge_staged(struct wg_dp *dp, uint32_t id);
-/* Sends a keepalive (an empty data message) with the current keypair. */
+/* Sends a keepalive (an empty data message) with the current keypair;
+ * -EDESTADDRREQ if the peer has no endpoint (nothing is sent). */
 int wg_dp_peer_send_keepalive(struct wg_dp *dp, uint32_t id);
 
 struct wg_dp_peer_stats {

@@ -333,9 +333,13 @@ wg_dp_peer_send_keepalive(struct wg_dp *dp, uint32_t id)
 {
 	struct wg_dp_peer *p = live_peer(dp, id);
 	struct rte_mbuf *m;
+	struct wg_dp_ep ep;
 
 	if (p == NULL)
 		return -ENOENT;
+	dp_peer_ep_read(p, &ep);
+	if (ep.hdr_len == 0)
+		return -EDESTADDRREQ;
 	if (__atomic_load_n(&p->n_staged, __ATOMIC_RELAXED) != 0) {
 		int rc = wg_dp_peer_send_staged(dp, id);
 

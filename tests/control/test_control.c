@@ -668,3 +668,33 @@ H_TEST(control, timers_keep_their_deadlines_at_scale)
 	cr_assert_eq(stats(cb).keepalives_tx, 1);
 	pair_stop();
 }
+
+/*
+ * A peer with no endpoint still runs its retransmit timer, as Linux: B's
+ * persistent keepalive finds no session and no endpoint for A, so B's
+ * initiation cannot go out, but its retransmission goes out within
+ * REKEY_TIMEOUT (+ jitter) of B learning A's endpoint.
+ */
+H_TEST(control, retransmit_timer_runs_without_an_endpoint)
+{
+	char pub_hex[WG_KEY_HEX_LEN + 1], line[2][160];
+	const char *lines[2] = { line[0], line[1] };
+	const uint8_t *ip = h_a.ep4.addr.v4;
+
+	pair_start(false, 0);
+	wg_key_to_hex(pub_hex, h_a.id.static_public);
+	snprintf(line[0], sizeof(line[0]), "public_key=%s", pub_hex);
+	snprintf(line[1], sizeof(line[1]), "persistent_keepalive_interval=25");
+	apply_lines(cb, lines, 2);
+	pump(2);
+	cr_assert_eq(stats(cb).initiations_tx, 0, "B has nowhere to send one");
+	snprintf(line[1], sizeof(line[1]), "endpoint=%u.%u.%u.%u:%u", ip[0], ip[1],
+		 ip[2], ip[3], h_a.ep4.port);
+	apply_lines(cb, lines, 2);
+	skew_b += (REKEY_TIMEOUT * WG_NSEC_PER_SEC) +
+		  REKEY_TIMEOUT_JITTER_MAX_MS * 1000000ULL;
+	pump(4);
+	cr_assert_eq(stats(cb).initiations_tx, 1, "B's retransmission went out");
+	cr_assert_eq(stats(cb).handshakes_completed, 1);
+	pair_stop();
+}
