@@ -138,6 +138,7 @@ wg_control_create(struct wg_control **out, const struct wg_control_conf *conf)
 	c->max_peers = conf->max_peers;
 	c->dp_max_peers = wg_dp_max_peers(conf->dp);
 	c->idle_expiry_ns = conf->idle_expiry_s * WG_NSEC_PER_SEC;
+	c->scan_slice = conf->scan_slice != 0 ? conf->scan_slice : WG_CONTROL_SCAN;
 	c->monotonic_ns = conf->monotonic_ns ? conf->monotonic_ns : default_monotonic;
 	c->realtime_ns = conf->realtime_ns ? conf->realtime_ns : default_realtime;
 	c->clock_ctx = conf->clock_ctx;

@@ -36,6 +36,9 @@ struct wg_control_conf {
 	bool serve_socket;
 	uint32_t max_peers;		/* <= the dataplane's max_peers */
 	uint32_t idle_expiry_s;		/* wipe idle peers' state; 0 = never */
+	/* Peers whose counters are read per poll for wg show's transfer
+	 * figures (the timers do not depend on it); 0 = 1024. */
+	uint32_t scan_slice;
 	/* Monotonic time (timers) and Unix time (handshake times), in ns;
 	 * NULL: CLOCK_MONOTONIC and CLOCK_REALTIME. */
 	wg_control_clock_fn monotonic_ns, realtime_ns;

@@ -81,8 +81,10 @@ send_handshake(struct wg_control *c, uint32_t slot, void *msg, uint16_t len)
 	struct wg_control_peer *p = &c->peers[slot];
 
 	wg_cookie_add_macs(&p->cookie, msg, len, ctl_now(c));
-	if (peer != NULL && peer->endpoint.family != WG_AF_NONE)
-		wg_dp_control_send(c->dp, &peer->endpoint, msg, len);
+	/* Handshake bytes count in the peer's transfer, as in Linux. */
+	if (peer != NULL && peer->endpoint.family != WG_AF_NONE &&
+	    wg_dp_control_send(c->dp, &peer->endpoint, msg, len) == 0)
+		wg_dp_peer_count_handshake(c->dp, p->dp_id, false, len);
 	wg_timers_any_authenticated_packet_traversal(&p->timers, ctl_now(c));
 	wg_timers_any_authenticated_packet_sent(&p->timers);
 }
@@ -111,6 +113,7 @@ initiation_rx(struct wg_control *c, const uint8_t *msg, const struct wg_endpoint
 	if (wg_noise_consume_initiation_finish(&st, &p->hs, init, now) != 0)
 		goto reject;
 	peer_seen_at(c, peer->id, src);
+	wg_dp_peer_count_handshake(c->dp, p->dp_id, true, sizeof(*init));
 	p->last_handshake_ns = now;	/* idle expiry counts from here too */
 	wg_timers_any_authenticated_packet_received(&p->timers);
 	wg_timers_any_authenticated_packet_traversal(&p->timers, now);
@@ -157,6 +160,7 @@ response_rx(struct wg_control *c, const uint8_t *msg, const struct wg_endpoint *
 		return;
 	}
 	peer_seen_at(c, slot, src);
+	wg_dp_peer_count_handshake(c->dp, p->dp_id, true, sizeof(*resp));
 	ctl_index_del(&c->index, p->hs_index);
 	p->hs_index = 0;
 	wg_timers_any_authenticated_packet_received(&p->timers);
@@ -277,6 +281,13 @@ ctl_handshake_rx(struct wg_control *c)
 	} while (n != 0 && wg_dp_clock_ns() < end);
 }
 
+/* The retransmit timer's jitter: [0, REKEY_TIMEOUT_JITTER_MAX_MS) ms. */
+static uint64_t
+initiation_jitter(void)
+{
+	return randombytes_uniform(REKEY_TIMEOUT_JITTER_MAX_MS) * 1000000ULL;
+}
+
 void
 ctl_send_initiation(struct wg_control *c, uint32_t slot, bool is_retry)
 {
@@ -288,10 +299,25 @@ ctl_send_initiation(struct wg_control *c, uint32_t slot, bool is_retry)
 
 	if (!is_retry)
 		wg_timers_handshake_requested(&p->timers);
+	/* Every path is rate limited, the timers' retries too (as Linux): a
+	 * retry due within REKEY_TIMEOUT of our last handshake message (a
+	 * response to the peer's own initiation) is dropped, not re-armed. */
 	if (peer == NULL || !c->identity.has_identity ||
-	    peer->endpoint.family == WG_AF_NONE ||
-	    (!is_retry && !wg_timers_may_send_initiation(&p->timers, now)))
+	    !wg_timers_may_send_initiation(&p->timers, now))
 		return;
+	/*
+	 * No endpoint: the attempt counts and the retransmit timer runs as in
+	 * Linux, so a retry goes out within REKEY_TIMEOUT once there is one,
+	 * and the attempts give up on time. Linux also makes the initiation;
+	 * there is nobody to send it to, and for many endpoint-less peers with
+	 * persistent keepalives the Diffie-Hellman work would swamp the one
+	 * control thread, so it is made only when it can go out.
+	 */
+	if (peer->endpoint.family == WG_AF_NONE) {
+		wg_timers_handshake_initiated(&p->timers, now, initiation_jitter());
+		ctl_timers_rearm(c, slot);
+		return;
+	}
 	ctl_index_del(&c->index, p->hs_index);
 	p->hs_index = ctl_index_new(c, slot);
 	wg_tai64n_now(timestamp);
@@ -300,7 +326,6 @@ ctl_send_initiation(struct wg_control *c, uint32_t slot, bool is_retry)
 		return;
 	send_handshake(c, slot, &init, sizeof(init));
 	c->stats.initiations_tx++;
-	wg_timers_handshake_initiated(&p->timers, now,
-				      randombytes_uniform(REKEY_TIMEOUT_JITTER_MAX_MS) * 1000000ULL);
+	wg_timers_handshake_initiated(&p->timers, now, initiation_jitter());
 	ctl_timers_rearm(c, slot);
 }

@@ -87,6 +87,26 @@ on_apply_end(void *ctx)
 	wg_dp_routes_batch_end(c->dp);
 }
 
+/*
+ * Our private key changed: as Linux's wg_noise_expire_current_peer_keypairs
+ * (and wireguard-go's ExpireCurrentKeypairs), nothing is sent with the
+ * sessions made under the old key and the handshake in flight is
+ * forgotten, but the sessions keep receiving, staged packets and timers
+ * stay, and the rate limit is reset so that the next packet's initiation
+ * (under the new key) goes out at once.
+ */
+static void
+expire_current_keypairs(struct wg_control *c, uint32_t slot)
+{
+	struct wg_control_peer *p = &c->peers[slot];
+
+	wg_dp_peer_expire_sending(c->dp, p->dp_id);
+	ctl_index_del(&c->index, p->hs_index);
+	p->hs_index = 0;
+	wg_noise_handshake_clear(&p->hs);
+	p->timers.last_sent_handshake_ns = 0;
+}
+
 static void
 on_identity_changed(void *ctx, const struct wg_noise_identity *id)
 {
@@ -96,10 +116,9 @@ on_identity_changed(void *ctx, const struct wg_noise_identity *id)
 	c->identity = *id;
 	wg_cookie_checker_init(&c->checker, id->has_identity ? id->static_public : NULL);
 	wg_dp_set_mac1_key(c->dp, id->has_identity ? c->checker.message_mac1_key : NULL);
-	/* Every session was made with the old key: start over (as Linux). */
 	while ((dp_peer = wg_device_peer_next(c->dev, dp_peer)) != NULL) {
-		ctl_peer_wipe_session(c, dp_peer->id);
 		wg_noise_precompute_static_static(&c->peers[dp_peer->id].hs, id);
+		expire_current_keypairs(c, dp_peer->id);
 	}
 }
 

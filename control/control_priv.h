@@ -32,8 +32,8 @@ struct wg_uapi_server;
 struct wg_ippool;
 
 enum {
-	WG_CONTROL_BURST = 32,		/* handshake messages per dequeue */
-	WG_CONTROL_SCAN = 1024,		/* peers scanned for activity per poll */
+	WG_CONTROL_BURST = 32,		/* handshake messages per poll */
+	WG_CONTROL_SCAN = 1024,		/* peers read per poll: stats, backstop */
 	WG_CONTROL_NO_ID = UINT32_MAX,
 	WG_CONTROL_RATELIMIT_ENTRIES = 1u << 16
 };
@@ -55,7 +55,8 @@ struct wg_control_peer {
 	struct wg_timers timers;
 	uint32_t hs_index;		/* local index of the handshake in flight */
 	/* Activity last seen in the dataplane's counters (monotonic ns). */
-	uint64_t seen_rx_ns, seen_data_rx_ns, seen_tx_ns;
+	uint64_t seen_rx_ns, seen_data_rx_ns, seen_tx_ns, seen_data_tx_ns;
+	uint32_t watch;			/* wg_dp_peer_watch bits last set */
 	/* Monotonic time of the last authenticated handshake message or
 	 * completed session; 0: none. Idle expiry counts from it. */
 	uint64_t last_handshake_ns;
@@ -90,7 +91,7 @@ struct wg_control {
 	uint32_t max_peers, dp_max_peers;
 	struct wg_control_index index;
 	struct wg_timerq timerq;		/* by model slot id */
-	uint32_t scan_cursor;
+	uint32_t scan_cursor, scan_slice;
 	uint64_t under_load_until_ns;
 	uint64_t last_gc_ns;
 	uint64_t idle_expiry_ns;
@@ -122,7 +123,8 @@ struct wg_control_peer *ctl_peer_by_dp(struct wg_control *c, uint32_t dp_id,
 
 /* control_handshake.c */
 void ctl_handshake_rx(struct wg_control *c);
-/* Sends an initiation unless one went out less than REKEY_TIMEOUT ago. */
+/* Sends an initiation unless a handshake message went out less than
+ * REKEY_TIMEOUT ago; is_retry (the timers' retries) keeps the attempt count. */
 void ctl_send_initiation(struct wg_control *c, uint32_t slot, bool is_retry);
 
 /* control_timers.c */

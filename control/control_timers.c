@@ -1,17 +1,47 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The protocol timers of every peer, driven from three sources:
- *  - the timer queue (each peer's earliest lib/timers.h deadline);
- *  - the dataplane's events (no session and packets staged, a rekey is
- *    due, a responder's keypair was confirmed by its first data);
- *  - a scan of the dataplane's per-peer counters, which turns "data was
- *    sent/received since the last look" into the timer events Linux raises
- *    per packet, without any message per data packet (DESIGN.md).
+ * The protocol timers of every peer. Linux raises a timer event per packet;
+ * here workers only write per-peer times (DESIGN.md: no message per data
+ * packet), and every timer still fires at its exact deadline, the same at
+ * one peer and at a million:
+ *  - the timer queue holds each peer's earliest lib/timers.h deadline;
+ *  - arming needs the first data after a quiet spell (data received arms
+ *    the passive keepalive, data sent the new-handshake timer): while one
+ *    of those is not pending, the peer's watch bit asks the dataplane for
+ *    one event at the next such packet (WG_DP_EV_ACTIVITY), whose time
+ *    arms the timer;
+ *  - cancelling and postponing need no event: when a deadline comes, the
+ *    per-peer times are read first (activity_check), so a packet sent
+ *    since cancels the keepalive, one received cancels the new handshake,
+ *    any traffic postpones the persistent keepalive, and only what is
+ *    still due fires;
+ *  - the dataplane's other events: no session and packets staged, a rekey
+ *    is due, a responder's keypair was confirmed, the peer roamed.
+ * A slice of peers is also read per poll (ctl_activity_scan) for the
+ * transfer figures of wg show; for the timers it is only a backstop for a
+ * packet that raced the setting of a watch bit.
  */
 #include <sodium.h>
 
 #include "control_priv.h"
 #include "dp.h"
+
+/* The data the dataplane must report: what would arm an idle timer. */
+static void
+watch_update(struct wg_control *c, uint32_t slot)
+{
+	struct wg_control_peer *p = &c->peers[slot];
+	uint32_t want = 0;
+
+	if (p->timers.send_keepalive_at == 0)
+		want |= WG_DP_WATCH_DATA_RX;
+	if (p->timers.new_handshake_at == 0)
+		want |= WG_DP_WATCH_DATA_TX;
+	if (want != p->watch) {
+		wg_dp_peer_watch(c->dp, p->dp_id, want);
+		p->watch = want;
+	}
+}
 
 void
 ctl_timers_rearm(struct wg_control *c, uint32_t slot)
@@ -19,6 +49,7 @@ ctl_timers_rearm(struct wg_control *c, uint32_t slot)
 	uint64_t next = wg_timers_next_deadline(&c->peers[slot].timers);
 
 	wg_timerq_set(&c->timerq, slot, next == UINT64_MAX ? WG_TIMERQ_NONE : next);
+	watch_update(c, slot);
 }
 
 void
@@ -61,6 +92,9 @@ zero_keys(struct wg_control *c, uint32_t slot)
 	c->stats.key_zeroings++;
 }
 
+static void activity_check(struct wg_control *c, uint32_t slot);
+static void roamed_check(struct wg_control *c, uint32_t slot);
+
 static void
 timer_fire(struct wg_control *c, uint32_t slot, uint64_t now)
 {
@@ -87,6 +121,8 @@ ctl_timers_run(struct wg_control *c)
 	while ((slot = wg_timerq_pop_due(&c->timerq, now)) >= 0) {
 		if (!c->peers[slot].in_use)
 			continue;
+		/* Traffic since the last look cancels or postpones first. */
+		activity_check(c, (uint32_t)slot);
 		timer_fire(c, (uint32_t)slot, now);
 		ctl_timers_rearm(c, (uint32_t)slot);
 	}
@@ -98,6 +134,12 @@ event_handle(struct wg_control *c, uint32_t slot, uint32_t bits, uint64_t now)
 	struct wg_control_peer *p = &c->peers[slot];
 	struct wg_dp_session s;
 
+	if (bits & WG_DP_EV_ROAMED)
+		roamed_check(c, slot);
+	if (bits & WG_DP_EV_ACTIVITY) {
+		p->watch = 0;		/* a worker took a bit: set them again */
+		activity_check(c, slot);
+	}
 	if (bits & WG_DP_EV_CONFIRMED) {
 		ctl_session_complete(c, slot);
 		wg_dp_peer_send_staged(c->dp, p->dp_id);
@@ -130,28 +172,41 @@ ctl_events_run(struct wg_control *c)
 	} while (n == WG_CONTROL_BURST);
 }
 
-static void
-seen_tx(struct wg_control_peer *p, uint64_t t)
-{
-	p->seen_tx_ns = t;
-	wg_timers_data_sent(&p->timers, t,
-			    randombytes_uniform(REKEY_TIMEOUT_JITTER_MAX_MS) * 1000000ULL);
-	wg_timers_any_authenticated_packet_sent(&p->timers);
-	wg_timers_any_authenticated_packet_traversal(&p->timers, t);
-}
+/* The kinds of activity the dataplane's per-peer times record. */
+enum act_kind {
+	ACT_RX,			/* any authenticated packet received */
+	ACT_DATA_RX,		/* a data packet received */
+	ACT_TX,			/* any packet sent, keepalives too */
+	ACT_DATA_TX,		/* a data packet sent (not a keepalive) */
+	ACT_MAX
+};
 
+/*
+ * Linux's per-packet timer calls for one kind of activity at time at. Only
+ * data raises data_sent: a keepalive arms no new-handshake timer, or every
+ * keepalive would bring a handshake 15 s later.
+ */
 static void
-seen_rx(struct wg_control_peer *p, const struct wg_dp_peer_stats *st)
+act_apply(struct wg_control_peer *p, enum act_kind k, uint64_t at,
+	  uint64_t arm_ns)
 {
-	if (st->last_rx_ns > p->seen_rx_ns) {
-		p->seen_rx_ns = st->last_rx_ns;
+	switch (k) {
+	case ACT_RX:
 		wg_timers_any_authenticated_packet_received(&p->timers);
-		wg_timers_any_authenticated_packet_traversal(&p->timers,
-							     st->last_rx_ns);
-	}
-	if (st->last_data_rx_ns > p->seen_data_rx_ns) {
-		p->seen_data_rx_ns = st->last_data_rx_ns;
-		wg_timers_data_received(&p->timers, st->last_data_rx_ns);
+		wg_timers_any_authenticated_packet_traversal(&p->timers, at);
+		break;
+	case ACT_DATA_RX:
+		wg_timers_data_received(&p->timers, arm_ns);
+		break;
+	case ACT_TX:
+		wg_timers_any_authenticated_packet_traversal(&p->timers, at);
+		wg_timers_any_authenticated_packet_sent(&p->timers);
+		break;
+	default:
+		wg_timers_data_sent(&p->timers, at,
+				    randombytes_uniform(REKEY_TIMEOUT_JITTER_MAX_MS) *
+				    1000000ULL);
+		break;
 	}
 }
 
@@ -169,33 +224,49 @@ roamed_check(struct wg_control *c, uint32_t slot)
 }
 
 /*
- * Turns counter movements into the timer events Linux raises per packet,
- * in the order they happened: sending cancels the passive keepalive and
- * receiving cancels the new-handshake timer, so the later one must win.
+ * Turns the movements of the per-peer times since the last look into the
+ * timer events Linux raises per packet, in the order they happened: sending
+ * cancels the passive keepalive and receiving cancels the new-handshake
+ * timer, so the later one must win. Each time is the latest of its kind;
+ * data received after a send re-arms the keepalive from that send (the
+ * first such packet came after it: early rather than late, so the peer
+ * hears back before its own new-handshake timer).
  */
 static void
 activity_check(struct wg_control *c, uint32_t slot)
 {
 	struct wg_control_peer *p = &c->peers[slot];
+	uint64_t *seen[ACT_MAX] = { &p->seen_rx_ns, &p->seen_data_rx_ns,
+				    &p->seen_tx_ns, &p->seen_data_tx_ns };
+	uint64_t at[ACT_MAX], arm_ns;
 	struct wg_dp_peer_stats st;
-	bool tx, rx;
+	unsigned int k, next;
+	bool moved[ACT_MAX], any = false;
 
 	if (wg_dp_peer_stats_get(c->dp, p->dp_id, &st) != 0)
 		return;
 	wg_device_peer_set_stats(c->dev, slot, st.rx_bytes, st.tx_bytes);
-	tx = st.last_tx_ns > p->seen_tx_ns;
-	rx = st.last_rx_ns > p->seen_rx_ns || st.last_data_rx_ns > p->seen_data_rx_ns;
-	if (!tx && !rx)
+	at[ACT_RX] = st.last_rx_ns;
+	at[ACT_DATA_RX] = st.last_data_rx_ns;
+	at[ACT_TX] = st.last_tx_ns;
+	at[ACT_DATA_TX] = st.last_data_tx_ns;
+	for (k = 0; k < ACT_MAX; k++) {
+		moved[k] = at[k] > *seen[k];
+		any |= moved[k];
+	}
+	if (!any)
 		return;
-	if (rx)
-		roamed_check(c, slot);
-	if (tx && rx && st.last_tx_ns > st.last_rx_ns) {
-		seen_rx(p, &st);
-		seen_tx(p, st.last_tx_ns);
-	} else {
-		if (tx)
-			seen_tx(p, st.last_tx_ns);
-		seen_rx(p, &st);
+	arm_ns = moved[ACT_TX] && at[ACT_DATA_RX] > at[ACT_TX] ? at[ACT_TX] :
+		 at[ACT_DATA_RX];
+	for (;;) {
+		for (next = ACT_MAX, k = 0; k < ACT_MAX; k++)
+			if (moved[k] && (next == ACT_MAX || at[k] < at[next]))
+				next = k;
+		if (next == ACT_MAX)
+			break;
+		moved[next] = false;
+		*seen[next] = at[next];
+		act_apply(p, next, at[next], arm_ns);
 	}
 	ctl_timers_rearm(c, slot);
 }
@@ -205,7 +276,7 @@ ctl_activity_scan(struct wg_control *c)
 {
 	uint32_t i;
 
-	for (i = 0; i < WG_CONTROL_SCAN && i < c->max_peers; i++) {
+	for (i = 0; i < c->scan_slice && i < c->max_peers; i++) {
 		uint32_t slot = c->scan_cursor;
 
 		c->scan_cursor = (c->scan_cursor + 1) % c->max_peers;

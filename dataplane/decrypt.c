@@ -227,7 +227,8 @@ dp_replay_check(struct wg_dp_keypair *const *kp, const struct wg_crypto_op *op,
 
 /* Roaming: the peer is now where this authenticated packet came from. */
 static void
-roam(struct wg_dp_worker *w, struct wg_dp_peer *p, const struct rte_mbuf *m)
+roam(struct wg_dp_worker *w, struct wg_dp_peer *p, uint32_t id,
+     const struct rte_mbuf *m)
 {
 	struct wg_endpoint src;
 	struct wg_dp_ep ep;
@@ -239,6 +240,7 @@ roam(struct wg_dp_worker *w, struct wg_dp_peer *p, const struct rte_mbuf *m)
 	p->ep = ep;
 	rte_seqlock_write_unlock(&p->ep_lock);
 	w->st.roamed++;
+	dp_peer_signal(w, p, id, WG_DP_EV_ROAMED);	/* for wg show */
 }
 
 /* What an authenticated packet tells the control thread, once. */
@@ -336,8 +338,10 @@ peer_rx_count(struct wg_dp_worker *w, uint32_t id, uint32_t msg_len, bool data)
 
 	c->rx_packets++;
 	c->rx_bytes += msg_len;
-	if (data)
+	if (data) {
 		c->last_data_rx_tsc = w->now;
+		dp_peer_watch_hit(w, &w->dp->peers[id], id, WG_DP_WATCH_DATA_RX);
+	}
 }
 
 /*
@@ -360,7 +364,7 @@ dec_accept(struct wg_dp_worker *w, struct rte_mbuf *m, struct dec_burst *b,
 	w->st.decrypted++;
 	w->peer_ctr[kp->peer_id].last_rx_tsc = w->now;
 	if (unlikely(b->roam[i]))
-		roam(w, p, m);
+		roam(w, p, kp->peer_id, m);
 	session_hints(w, p, kp);
 	if (b->op[i].len == 0) {
 		w->st.keepalives_rx++;

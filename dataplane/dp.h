@@ -195,6 +195,12 @@ bool wg_dp_index_in_use(struct wg_dp *dp, uint32_t local_index);
 bool wg_dp_index_slot_free(const struct wg_dp *dp, uint32_t local_index);
 /* Wipes all of the peer's keypairs (expiry, key zeroing, handshake reset). */
 void wg_dp_peer_keypairs_clear(struct wg_dp *dp, uint32_t id);
+/*
+ * Stops sending with the peer's current and next keypairs (our private key
+ * changed: as Linux's wg_noise_expire_current_peer_keypairs); they still
+ * receive until replaced. Packets sent from now on are staged.
+ */
+void wg_dp_peer_expire_sending(struct wg_dp *dp, uint32_t id);
 
 /* What the control thread needs of the current sending keypair. */
 struct wg_dp_session {
@@ -213,19 +219,30 @@ int wg_dp_peer_session(struct wg_dp *dp, uint32_t id, struct wg_dp_session *s);
 int wg_dp_peer_send_staged(struct wg_dp *dp, uint32_t id);
 /* Drops the peer's staged packets (the give-up timer). Returns how many. */
 unsigned int wg_dp_peer_purge_staged(struct wg_dp *dp, uint32_t id);
-/* Sends a keepalive (an empty data message) with the current keypair. */
+/* Sends a keepalive (an empty data message) with the current keypair;
+ * -EDESTADDRREQ if the peer has no endpoint (nothing is sent). */
 int wg_dp_peer_send_keepalive(struct wg_dp *dp, uint32_t id);
 
 struct wg_dp_peer_stats {
-	uint64_t rx_packets, rx_bytes;	/* accepted data messages, as `wg show` */
-	uint64_t tx_packets, tx_bytes;	/* (bytes of WireGuard message) */
+	/* Authenticated messages from and to the peer, data, keepalives and
+	 * handshakes (wg_dp_peer_count_handshake), in bytes of WireGuard
+	 * message: the transfer `wg show` reports, as Linux counts it. */
+	uint64_t rx_packets, rx_bytes;
+	uint64_t tx_packets, tx_bytes;
 	uint64_t last_rx_ns;		/* any authenticated packet; 0 = never */
 	uint64_t last_data_rx_ns;	/* a non-keepalive packet */
-	uint64_t last_tx_ns;		/* data sent */
+	uint64_t last_tx_ns;		/* any packet sent, keepalives too */
+	uint64_t last_data_tx_ns;	/* a non-keepalive packet sent */
 	unsigned int staged;		/* packets awaiting a session */
 };
 /* Sums every worker's counters for the peer. May run on any thread. */
 int wg_dp_peer_stats_get(struct wg_dp *dp, uint32_t id, struct wg_dp_peer_stats *st);
+/*
+ * Counts a handshake message of len bytes that the control thread accepted
+ * from the peer (rx) or sent to it (!rx) in the peer's rx/tx counters.
+ */
+void wg_dp_peer_count_handshake(struct wg_dp *dp, uint32_t id, bool rx,
+				uint16_t len);
 
 /* ---- Events from workers to the control thread ---- */
 
@@ -239,8 +256,25 @@ enum wg_dp_event_bits {
 	 * become current (the rotation is done by wg_dp_events_poll()). */
 	WG_DP_EV_CONFIRMED = 1u << 2,
 	/* Packets were staged: send them once there is a session. */
-	WG_DP_EV_STAGED = 1u << 3
+	WG_DP_EV_STAGED = 1u << 3,
+	/* Data moved that the control thread watched for (wg_dp_peer_watch). */
+	WG_DP_EV_ACTIVITY = 1u << 4,
+	/* An authenticated packet moved the peer's endpoint (roaming). */
+	WG_DP_EV_ROAMED = 1u << 5
 };
+
+/*
+ * What the control thread wants to hear of, per peer, without a message per
+ * packet: the next data packet received or sent after it asks. The first
+ * such packet takes the bit and raises WG_DP_EV_ACTIVITY once; the per-peer
+ * times (wg_dp_peer_stats_get) then say when.
+ */
+enum wg_dp_watch_bits {
+	WG_DP_WATCH_DATA_RX = 1u << 0,
+	WG_DP_WATCH_DATA_TX = 1u << 1
+};
+/* Replaces the peer's watch bits (0: none). */
+void wg_dp_peer_watch(struct wg_dp *dp, uint32_t id, uint32_t bits);
 
 struct wg_dp_event {
 	uint32_t peer_id;

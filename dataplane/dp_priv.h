@@ -111,6 +111,7 @@ struct wg_dp_peer {
 	struct wg_dp_keypair *next;
 	uint32_t state;			/* enum wg_dp_peer_state, atomic */
 	uint32_t events;		/* enum wg_dp_event_bits, atomic */
+	uint32_t watch;			/* enum wg_dp_watch_bits, atomic */
 	uint32_t n_staged;		/* atomic: staged packets not yet sent */
 	rte_seqlock_t ep_lock;
 	struct wg_dp_ep ep;
@@ -143,7 +144,10 @@ struct wg_dp_peer_ctl {
 struct wg_dp_peer_ctr {
 	uint64_t rx_packets, rx_bytes;
 	uint64_t tx_packets, tx_bytes;
-	uint64_t last_rx_tsc, last_data_rx_tsc, last_tx_tsc;
+	uint64_t last_rx_tsc, last_data_rx_tsc;
+	/* Any packet sent (keepalives too), and data only: the timers tell
+	 * them apart (Linux's wg_timers_data_sent is for data only). */
+	uint64_t last_tx_tsc, last_data_tx_tsc;
 };
 
 /* ---- Ports ---- */
@@ -312,6 +316,22 @@ dp_peer_signal(struct wg_dp_worker *w, struct wg_dp_peer *p, uint32_t id,
 		__atomic_store_n(&p->events, 0, __ATOMIC_RELEASE);
 		w->st.events_lost++;
 	}
+}
+
+/*
+ * Data moved for a peer: if the control thread asked to hear of it (bit in
+ * p->watch), the first worker to see the bit takes it and raises
+ * WG_DP_EV_ACTIVITY once. The per-peer times are written before. Costs one
+ * load of a line the worker reads anyway unless a bit is set.
+ */
+static inline void
+dp_peer_watch_hit(struct wg_dp_worker *w, struct wg_dp_peer *p, uint32_t id,
+		  uint32_t bit)
+{
+	if (likely((__atomic_load_n(&p->watch, __ATOMIC_RELAXED) & bit) == 0))
+		return;
+	if (__atomic_fetch_and(&p->watch, ~bit, __ATOMIC_ACQ_REL) & bit)
+		dp_peer_signal(w, p, id, WG_DP_EV_ACTIVITY);
 }
 
 /*

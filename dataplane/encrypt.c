@@ -41,6 +41,7 @@ struct enc_group {
 	uint64_t counter;		/* next one to hand out */
 	uint64_t tx_bytes;
 	uint16_t tx_packets;
+	bool data_sent;			/* a packet other than a keepalive */
 	struct wg_dp_ep ep;
 };
 
@@ -355,6 +356,10 @@ groups_after(struct wg_dp_worker *w, struct enc_burst *b)
 		c->tx_packets += g->tx_packets;
 		c->tx_bytes += g->tx_bytes;
 		c->last_tx_tsc = w->now;
+		if (g->data_sent) {
+			c->last_data_tx_tsc = w->now;
+			dp_peer_watch_hit(w, g->peer, g->id, WG_DP_WATCH_DATA_TX);
+		}
 	}
 }
 
@@ -383,6 +388,7 @@ dp_encrypt_burst(struct wg_dp_worker *w, struct rte_mbuf **pkts,
 			continue;
 		g->tx_packets++;
 		g->tx_bytes += wg_message_data_len(b.op[i].len);
+		g->data_sent |= b.op[i].len != 0;
 	}
 	w->st.encrypted += b.nout;
 	groups_after(w, &b);

@@ -298,15 +298,52 @@ wg_dp_peer_purge_staged(struct wg_dp *dp, uint32_t id)
 	return n;
 }
 
+void
+wg_dp_peer_watch(struct wg_dp *dp, uint32_t id, uint32_t bits)
+{
+	struct wg_dp_peer *p = live_peer(dp, id);
+
+	if (p != NULL)
+		__atomic_store_n(&p->watch, bits, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * A keypair whose send counter says spent is never picked for sending
+ * again (dp_peer_send_keypair, group_reserve); its receiving side and
+ * replay window are untouched, which is Linux's sending.is_valid = false.
+ */
+static void
+keypair_expire_sending(struct wg_dp_keypair *kp)
+{
+	if (kp != NULL)
+		__atomic_store_n(&kp->send_counter, REJECT_AFTER_MESSAGES,
+				 __ATOMIC_RELEASE);
+}
+
+void
+wg_dp_peer_expire_sending(struct wg_dp *dp, uint32_t id)
+{
+	struct wg_dp_peer *p = live_peer(dp, id);
+
+	if (p == NULL)
+		return;
+	keypair_expire_sending(__atomic_load_n(&p->next, __ATOMIC_ACQUIRE));
+	keypair_expire_sending(__atomic_load_n(&p->cur, __ATOMIC_ACQUIRE));
+}
+
 /* As Linux wg_packet_send_keepalive(): staged packets, if any, serve. */
 int
 wg_dp_peer_send_keepalive(struct wg_dp *dp, uint32_t id)
 {
 	struct wg_dp_peer *p = live_peer(dp, id);
 	struct rte_mbuf *m;
+	struct wg_dp_ep ep;
 
 	if (p == NULL)
 		return -ENOENT;
+	dp_peer_ep_read(p, &ep);
+	if (ep.hdr_len == 0)
+		return -EDESTADDRREQ;
 	if (__atomic_load_n(&p->n_staged, __ATOMIC_RELAXED) != 0) {
 		int rc = wg_dp_peer_send_staged(dp, id);
 
@@ -338,6 +375,7 @@ wg_dp_peer_add(struct wg_dp *dp)
 	p = &dp->peers[id];
 	p->cur = p->prev = p->next = NULL;
 	p->events = 0;
+	p->watch = 0;
 	p->n_staged = 0;
 	rte_seqlock_init(&p->ep_lock);
 	memset(&p->ep, 0, sizeof(p->ep));
@@ -402,6 +440,7 @@ dp_peers_reap(struct wg_dp *dp)
 		memset(pc, 0, sizeof(*pc));
 		peer_counters_clear(dp, id);
 		p->events = 0;
+		p->watch = 0;
 		p->n_staged = 0;
 		__atomic_store_n(&p->state, WG_DP_PEER_FREE, __ATOMIC_RELEASE);
 		dp->free_ids[dp->n_free++] = id;
@@ -442,25 +481,39 @@ wg_dp_events_poll(struct wg_dp *dp, struct wg_dp_event *ev, unsigned int max)
 
 /* ---- Counters ---- */
 
+enum { LAST_RX, LAST_DATA_RX, LAST_TX, LAST_DATA_TX, LAST_MAX };
+
 static void
 ctr_add(struct wg_dp_peer_stats *st, const struct wg_dp_peer_ctr *c,
-	uint64_t last[3])
+	uint64_t last[LAST_MAX])
 {
 	st->rx_packets += __atomic_load_n(&c->rx_packets, __ATOMIC_RELAXED);
 	st->rx_bytes += __atomic_load_n(&c->rx_bytes, __ATOMIC_RELAXED);
 	st->tx_packets += __atomic_load_n(&c->tx_packets, __ATOMIC_RELAXED);
 	st->tx_bytes += __atomic_load_n(&c->tx_bytes, __ATOMIC_RELAXED);
-	last[0] = RTE_MAX(last[0], __atomic_load_n(&c->last_rx_tsc, __ATOMIC_RELAXED));
-	last[1] = RTE_MAX(last[1], __atomic_load_n(&c->last_data_rx_tsc,
-						   __ATOMIC_RELAXED));
-	last[2] = RTE_MAX(last[2], __atomic_load_n(&c->last_tx_tsc, __ATOMIC_RELAXED));
+	last[LAST_RX] = RTE_MAX(last[LAST_RX],
+				__atomic_load_n(&c->last_rx_tsc, __ATOMIC_RELAXED));
+	last[LAST_DATA_RX] = RTE_MAX(last[LAST_DATA_RX],
+				     __atomic_load_n(&c->last_data_rx_tsc,
+						     __ATOMIC_RELAXED));
+	last[LAST_TX] = RTE_MAX(last[LAST_TX],
+				__atomic_load_n(&c->last_tx_tsc, __ATOMIC_RELAXED));
+	last[LAST_DATA_TX] = RTE_MAX(last[LAST_DATA_TX],
+				     __atomic_load_n(&c->last_data_tx_tsc,
+						     __ATOMIC_RELAXED));
+}
+
+static uint64_t
+last_ns(const struct wg_dp *dp, uint64_t tsc)
+{
+	return tsc != 0 ? dp_tsc_to_ns(dp, tsc) : 0;
 }
 
 int
 wg_dp_peer_stats_get(struct wg_dp *dp, uint32_t id, struct wg_dp_peer_stats *st)
 {
 	struct wg_dp_peer *p = live_peer(dp, id);
-	uint64_t last[3] = { 0, 0, 0 };
+	uint64_t last[LAST_MAX] = { 0 };
 	unsigned int k;
 
 	memset(st, 0, sizeof(*st));
@@ -469,9 +522,28 @@ wg_dp_peer_stats_get(struct wg_dp *dp, uint32_t id, struct wg_dp_peer_stats *st)
 	for (k = 0; k < dp->n_workers; k++)
 		ctr_add(st, &dp->workers[k]->peer_ctr[id], last);
 	ctr_add(st, &dp->ctl->peer_ctr[id], last);
-	st->last_rx_ns = last[0] ? dp_tsc_to_ns(dp, last[0]) : 0;
-	st->last_data_rx_ns = last[1] ? dp_tsc_to_ns(dp, last[1]) : 0;
-	st->last_tx_ns = last[2] ? dp_tsc_to_ns(dp, last[2]) : 0;
+	st->last_rx_ns = last_ns(dp, last[LAST_RX]);
+	st->last_data_rx_ns = last_ns(dp, last[LAST_DATA_RX]);
+	st->last_tx_ns = last_ns(dp, last[LAST_TX]);
+	st->last_data_tx_ns = last_ns(dp, last[LAST_DATA_TX]);
 	st->staged = __atomic_load_n(&p->n_staged, __ATOMIC_RELAXED);
 	return 0;
+}
+
+/* The control context's counters: the control thread is their one writer. */
+void
+wg_dp_peer_count_handshake(struct wg_dp *dp, uint32_t id, bool rx, uint16_t len)
+{
+	struct wg_dp_peer_ctr *c;
+
+	if (live_peer(dp, id) == NULL)
+		return;
+	c = &dp->ctl->peer_ctr[id];
+	if (rx) {
+		c->rx_packets++;
+		c->rx_bytes += len;
+	} else {
+		c->tx_packets++;
+		c->tx_bytes += len;
+	}
 }

@@ -29,10 +29,16 @@
 #include "keys.h"
 #include "testutil.h"
 
-enum { PUMP_ROUNDS = 64, FRAME_MAX = 1600 };
+enum {
+	PUMP_ROUNDS = 64,
+	FRAME_MAX = 1600,
+	TAI64N_WAIT_US = 40000		/* > two TAI64N granules (lib/noise.c) */
+};
 
 static struct wg_control *ca, *cb;
 static uint64_t skew_a, skew_b;		/* added to each control clock */
+/* 0: the defaults; else a big table read one peer per poll (at scale). */
+static uint32_t big_max_peers;
 
 static uint64_t
 clock_skewed(void *ctx)
@@ -90,10 +96,13 @@ control_for(struct h_gw *g, uint64_t *skew, uint32_t idle_expiry_s)
 	struct wg_control_conf cc = {
 		.dp = g->dp, .ifname = g->name, .max_peers = 64,
 		.idle_expiry_s = idle_expiry_s,
+		.scan_slice = big_max_peers != 0 ? 1 : 0,
 		.monotonic_ns = clock_skewed, .clock_ctx = skew,
 	};
 	struct wg_control *c;
 
+	if (big_max_peers != 0)
+		cc.max_peers = big_max_peers;
 	cr_assert_eq(wg_control_create(&c, &cc), 0);
 	return c;
 }
@@ -999,6 +1008,152 @@ many_peers(struct wg_control *c, bool remove)
 	wg_uapi_set_free(&s);
 }
 
+/* Both control clocks move on by secs, in steps, with traffic pumped. */
+static void
+advance_both(unsigned int secs, unsigned int step)
+{
+	unsigned int s;
+
+	for (s = 0; s < secs; s += step) {
+		skew_a += step * WG_NSEC_PER_SEC;
+		skew_b += step * WG_NSEC_PER_SEC;
+		pump(4);
+	}
+}
+
+/*
+ * Data stops; B answers the last of it with a keepalive, and both sides
+ * then stay quiet: a keepalive is not data and arms no new handshake (as
+ * Linux's wg_timers_data_sent, which only data raises). So the idle peer
+ * reaches its idle expiry instead of re-handshaking every 15 s.
+ */
+H_TEST(control, silent_peers_stay_silent_and_expire)
+{
+	pair_start(true, 40);
+	expect_crosses(&h_a, &h_b, 100, 20);
+	advance_both(75, 5);
+	cr_assert_geq(stats(cb).keepalives_tx, 1, "B's passive keepalive");
+	cr_assert_eq(stats(ca).initiations_tx, 1, "A: %llu initiations",
+		     (unsigned long long)stats(ca).initiations_tx);
+	cr_assert_eq(stats(cb).initiations_tx, 0, "B: %llu initiations",
+		     (unsigned long long)stats(cb).initiations_tx);
+	cr_assert_eq(stats(ca).expired_peers, 1, "A expired its idle peer");
+	cr_assert_eq(only_peer(ca)->endpoint.family, WG_AF_NONE);
+	pair_stop();
+}
+
+/* Pumps until want packets came out of g's LAN side (freed); how many did. */
+static unsigned int
+lan_out(struct h_gw *g, unsigned int want)
+{
+	struct rte_mbuf *m;
+	unsigned int got = 0, i;
+
+	for (i = 0; i < PUMP_ROUNDS && got < want; i++) {
+		pump(1);
+		while (h_ring_take(g->clear_tx[0], &m, 1) == 1) {
+			rte_pktmbuf_free(m);
+			got++;
+		}
+	}
+	return got;
+}
+
+/*
+ * A simultaneous open: both sides initiate before either hears the other,
+ * each answers the other's initiation (which replaces its own handshake),
+ * so neither initiation completes. The retransmit timers then fall within
+ * REKEY_TIMEOUT of the responses just sent: as Linux, every initiation is
+ * rate limited, the timers' retries too, so none goes out; the next packet
+ * after REKEY_TIMEOUT starts the one handshake that carries both.
+ */
+H_TEST(control, timer_retries_respect_the_rekey_timeout)
+{
+	struct rte_mbuf *pa, *pb;
+
+	pair_start(true, 0);
+	pa = inner(&h_a, &h_b, 100, 21);
+	pb = inner(&h_b, &h_a, 100, 22);
+	h_ring_put(h_a.clear_rx[0], &pa, 1);
+	h_ring_put(h_b.clear_rx[0], &pb, 1);
+	h_poll(&h_a);
+	h_poll(&h_b);
+	wg_control_poll(ca, 0);
+	wg_control_poll(cb, 0);
+	cr_assert_eq(stats(ca).initiations_tx + stats(cb).initiations_tx, 2);
+	/* The responses go out a second later: past any retransmit jitter. */
+	skew_a += WG_NSEC_PER_SEC;
+	skew_b += WG_NSEC_PER_SEC;
+	pump(4);
+	cr_assert_eq(stats(ca).responses_tx, 1);
+	cr_assert_eq(stats(cb).responses_tx, 1);
+	/* The retransmits are due; a response went out less than 5 s ago. */
+	skew_a += (REKEY_TIMEOUT - 1) * WG_NSEC_PER_SEC +
+		  REKEY_TIMEOUT_JITTER_MAX_MS * 1000000ULL;
+	skew_b = skew_a;
+	pump(4);
+	cr_assert_eq(stats(ca).initiations_tx, 1, "A retried within REKEY_TIMEOUT");
+	cr_assert_eq(stats(cb).initiations_tx, 1, "B retried within REKEY_TIMEOUT");
+	skew_a += 2 * WG_NSEC_PER_SEC;
+	skew_b = skew_a;
+	/* A's next TAI64N timestamp (real time, in 16.8 ms granules) must
+	 * exceed its first one, or B rejects the initiation as a replay. */
+	usleep(TAI64N_WAIT_US);
+	pa = inner(&h_a, &h_b, 100, 23);
+	h_ring_put(h_a.clear_rx[0], &pa, 1);
+	cr_assert_eq(lan_out(&h_b, 2), 2, "A's two packets reached B's LAN");
+	cr_assert_eq(lan_out(&h_a, 1), 1, "B's staged packet reached A's LAN");
+	cr_assert_eq(stats(ca).initiations_tx + stats(cb).initiations_tx, 3);
+	cr_assert_eq(stats(ca).handshakes_completed, 1);
+	pair_stop();
+}
+
+static struct wg_dp_peer_stats
+peer_stats(struct h_gw *g, const struct wg_control *c)
+{
+	struct wg_dp_peer_stats st;
+
+	cr_assert_eq(wg_dp_peer_stats_get(g->dp, ctl_peer(c)->dp_id, &st), 0);
+	return st;
+}
+
+/* As Linux and wireguard-go, the transfer wg show reports counts the
+ * handshake messages: each side's tx is the other's rx, byte for byte. */
+H_TEST(control, handshake_bytes_count_in_the_transfer)
+{
+	struct wg_dp_peer_stats a, b;
+
+	pair_start(true, 0);
+	expect_crosses(&h_a, &h_b, 200, 24);
+	a = peer_stats(&h_a, ca);
+	b = peer_stats(&h_b, cb);
+	cr_assert_eq(a.tx_bytes, sizeof(struct wg_msg_initiation) +
+		     wg_message_data_len(208), "A sent %llu bytes",
+		     (unsigned long long)a.tx_bytes);
+	cr_assert_eq(b.tx_bytes, sizeof(struct wg_msg_response));
+	cr_assert_eq(b.rx_bytes, a.tx_bytes, "B received what A sent");
+	cr_assert_eq(a.rx_bytes, b.tx_bytes, "A received what B sent");
+	pump(2);
+	cr_assert_eq(only_peer(ca)->tx_bytes, a.tx_bytes, "wg show on A");
+	cr_assert_eq(only_peer(cb)->rx_bytes, b.rx_bytes, "wg show on B");
+	pair_stop();
+}
+
+/* Applies one UAPI set of lines (each "key=value"). */
+static void
+apply_lines(struct wg_control *c, const char *const *lines, unsigned int n)
+{
+	struct wg_uapi_set s;
+	unsigned int i;
+
+	wg_uapi_set_init(&s);
+	for (i = 0; i < n; i++)
+		feedf(&s, "%s", lines[i]);
+	cr_assert_eq(wg_uapi_set_feed_line(&s, "", 0), WG_UAPI_SET_DONE);
+	cr_assert_eq(wg_control_apply(c, &s), 0);
+	wg_uapi_set_free(&s);
+}
+
 static uint64_t
 grace_periods(const struct h_gw *g)
 {
@@ -1121,5 +1276,118 @@ H_TEST(control, worker_cannot_restore_endpoint_after_expiry, .timeout = 60)
 	cr_assert_eq(ep.family, WG_AF_NONE, "the worker restored the endpoint");
 	cr_assert_eq(only_peer(ca)->endpoint.family, WG_AF_NONE);
 	h_ring_free(h_a.clear_tx[0]);
+	pair_stop();
+}
+
+/*
+ * A new private key on A: as Linux, A stops sending under the old sessions
+ * but still receives under them, keeps its staged packets, and the next
+ * packet's initiation goes out at once (the rate limit is reset). Once B
+ * knows A's new public key, that handshake carries the staged packet.
+ */
+H_TEST(control, new_private_key_keeps_receiving_and_rehandshakes_at_once)
+{
+	char priv_hex[WG_KEY_HEX_LEN + 1], old_hex[WG_KEY_HEX_LEN + 1];
+	char new_hex[WG_KEY_HEX_LEN + 1], line[3][160];
+	const char *lines[3] = { line[0], line[1], line[2] };
+	uint8_t priv[WG_KEY_LEN], pub[WG_KEY_LEN];
+	const uint8_t *lan = h_a.lan4;
+	struct rte_mbuf *m;
+
+	pair_start(true, 0);
+	expect_crosses(&h_a, &h_b, 100, 25);
+	wg_key_generate_private(priv);
+	cr_assert_eq(wg_key_public_from_private(pub, priv), 0);
+	wg_key_to_hex(priv_hex, priv);
+	snprintf(line[0], sizeof(line[0]), "private_key=%s", priv_hex);
+	apply_lines(ca, lines, 1);
+	sodium_memzero(priv, sizeof(priv));
+	sodium_memzero(priv_hex, sizeof(priv_hex));
+
+	expect_crosses(&h_b, &h_a, 100, 26);	/* the old session receives */
+	m = inner(&h_a, &h_b, 100, 27);
+	h_ring_put(h_a.clear_rx[0], &m, 1);
+	pump(4);
+	cr_assert_eq(stats(ca).initiations_tx, 2, "no initiation under the new key");
+	cr_assert_geq(stats(cb).rejected_handshake, 1, "B does not know A's new key");
+
+	/* B learns A's new key; A's retransmission completes. */
+	wg_key_to_hex(old_hex, h_a.id.static_public);
+	wg_key_to_hex(new_hex, pub);
+	snprintf(line[0], sizeof(line[0]), "public_key=%s", old_hex);
+	snprintf(line[1], sizeof(line[1]), "remove=true");
+	apply_lines(cb, lines, 2);
+	snprintf(line[0], sizeof(line[0]), "public_key=%s", new_hex);
+	snprintf(line[1], sizeof(line[1]), "allowed_ip=%u.%u.%u.0/24", lan[0],
+		 lan[1], lan[2]);
+	apply_lines(cb, lines, 2);
+	skew_a += (REKEY_TIMEOUT * WG_NSEC_PER_SEC) +
+		  REKEY_TIMEOUT_JITTER_MAX_MS * 1000000ULL;
+	cr_assert_eq(lan_out(&h_b, 1), 1, "the staged packet crossed");
+	cr_assert_eq(h_drop(&h_a, WG_DROP_STAGE_PURGED), 0);
+	cr_assert_eq(stats(ca).handshakes_completed, 2);
+	pair_stop();
+}
+
+/*
+ * Timers fire at their deadlines however many peers there are. Here the
+ * counters of 1,024 slots are read one slot per poll (the scan reaches the
+ * peer again only after 1,024 polls, as a 1,024-peer slice at a million
+ * peers): B still sends its passive keepalive KEEPALIVE_TIMEOUT after A's
+ * one-way data (armed by the dataplane's one event for it), and A's
+ * new-handshake timer, due 15 s after its data, finds that keepalive when it
+ * comes due and stands down.
+ */
+H_TEST(control, timers_keep_their_deadlines_at_scale)
+{
+	unsigned int s;
+
+	big_max_peers = 1024;	/* the harness dataplane's */
+	pair_start(true, 0);
+	big_max_peers = 0;
+	expect_crosses(&h_a, &h_b, 100, 28);
+	for (s = 0; s < KEEPALIVE_TIMEOUT; s++) {
+		skew_a += WG_NSEC_PER_SEC;
+		skew_b += WG_NSEC_PER_SEC;
+		pump(1);
+	}
+	pump(2);
+	cr_assert_eq(stats(cb).keepalives_tx, 1, "B's passive keepalive at %u s",
+		     KEEPALIVE_TIMEOUT);
+	advance_both(30, 1);
+	cr_assert_eq(stats(ca).initiations_tx, 1, "A: %llu initiations",
+		     (unsigned long long)stats(ca).initiations_tx);
+	cr_assert_eq(stats(cb).initiations_tx, 0);
+	cr_assert_eq(stats(cb).keepalives_tx, 1);
+	pair_stop();
+}
+
+/*
+ * A peer with no endpoint still runs its retransmit timer, as Linux: B's
+ * persistent keepalive finds no session and no endpoint for A, so B's
+ * initiation cannot go out, but its retransmission goes out within
+ * REKEY_TIMEOUT (+ jitter) of B learning A's endpoint.
+ */
+H_TEST(control, retransmit_timer_runs_without_an_endpoint)
+{
+	char pub_hex[WG_KEY_HEX_LEN + 1], line[2][160];
+	const char *lines[2] = { line[0], line[1] };
+	const uint8_t *ip = h_a.ep4.addr.v4;
+
+	pair_start(false, 0);
+	wg_key_to_hex(pub_hex, h_a.id.static_public);
+	snprintf(line[0], sizeof(line[0]), "public_key=%s", pub_hex);
+	snprintf(line[1], sizeof(line[1]), "persistent_keepalive_interval=25");
+	apply_lines(cb, lines, 2);
+	pump(2);
+	cr_assert_eq(stats(cb).initiations_tx, 0, "B has nowhere to send one");
+	snprintf(line[1], sizeof(line[1]), "endpoint=%u.%u.%u.%u:%u", ip[0], ip[1],
+		 ip[2], ip[3], h_a.ep4.port);
+	apply_lines(cb, lines, 2);
+	skew_b += (REKEY_TIMEOUT * WG_NSEC_PER_SEC) +
+		  REKEY_TIMEOUT_JITTER_MAX_MS * 1000000ULL;
+	pump(4);
+	cr_assert_eq(stats(cb).initiations_tx, 1, "B's retransmission went out");
+	cr_assert_eq(stats(cb).handshakes_completed, 1);
 	pair_stop();
 }
