@@ -8,6 +8,7 @@ WGEDGE_PACKAGES=(
 	libdpdk-dev dpdk libipsec-mb-dev libsodium-dev libconfig-dev libcriterion-dev
 	wireguard-tools wireguard-go iproute2 iputils-ping iperf3 tcpdump ethtool
 	python3 gnuplot-nox
+	clang libclang-rt-14-dev
 )
 
 wgedge_missing_packages() {

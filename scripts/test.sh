@@ -6,7 +6,9 @@
 #
 #   scripts/test.sh               everything
 #   WGEDGE_BUILDS=plain scripts/test.sh    one build only (plain | sanitize)
-#   scripts/test.sh --suite unit  extra arguments go to `meson test`
+#   scripts/test.sh --suite unit  extra arguments go to `meson test` (and
+#                                 skip the fuzzers)
+#   WGEDGE_FUZZ_SECONDS=0 scripts/test.sh   no fuzzers (default: 20 s each)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -57,6 +59,21 @@ PY
 for b in $builds; do
 	run_build "$b" "$@"
 done
+
+# Every libFuzzer harness for a short, bounded time (WGEDGE_FUZZ_SECONDS,
+# 0 to skip), and the inputs that once crashed them.
+fuzz_seconds=${WGEDGE_FUZZ_SECONDS:-20}
+if [ "$fuzz_seconds" -gt 0 ] && [ $# -eq 0 ]; then
+	echo "=== fuzzers (${fuzz_seconds} s each)"
+	frc=0
+	flog=$(mktemp)
+	bash scripts/fuzz.sh "$fuzz_seconds" | tee "$flog" || frc=$?
+	read -r fp ff < <(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$flog") || true
+	total_pass=$((total_pass + ${fp:-0}))
+	total_fail=$((total_fail + ${ff:-1}))
+	rm -f "$flog"
+	[ "$frc" -eq 0 ] || status=1
+fi
 
 echo "tests: $total_pass passed, $total_fail failed, $total_skip skipped"
 exit "$status"
