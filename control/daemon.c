@@ -3,6 +3,7 @@
  * wgedge: the gateway daemon.
  *
  *   wgedge [EAL args] -- --config FILE
+ *   wgedge --check-config FILE | --version | --help
  *
  * EAL arguments on the command line replace the configuration's eal_args;
  * without -l/-c/--lcores the lcores are taken from the configuration (the
@@ -21,6 +22,9 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
+#include <rte_version.h>
+#include <sodium.h>
+#include <systemd/sd-daemon.h>
 
 #include "daemon.h"
 #include "keys.h"
@@ -39,7 +43,62 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: wgedge [EAL args] -- --config FILE\n"
-		   "  EAL args given here replace the configuration's eal_args.\n");
+		   "       wgedge --check-config FILE\n"
+		   "       wgedge --version\n"
+		   "  EAL args given here replace the configuration's eal_args.\n"
+		   "  --check-config validates FILE without starting DPDK.\n"
+		   "  See wgedge(8) and wgedge.conf(5).\n");
+}
+
+static void
+print_warnings(const struct wg_config *cfg)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->n_warnings; i++)
+		fprintf(stderr, "wgedge: %s\n", cfg->warnings[i]);
+}
+
+/* wgedge --check-config FILE: the configuration alone, no EAL, no NIC. */
+static int
+check_config(const char *path)
+{
+	struct wg_config cfg;
+	char err[512];
+
+	if (wg_config_load(path, &cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "wgedge: %s\n", err);
+		return 1;
+	}
+	print_warnings(&cfg);
+	printf("%s: OK (interface %s, port %u, %u worker(s), %u static peer(s))\n",
+	       path, cfg.interface, cfg.listen_port, cfg.n_workers, cfg.n_peers);
+	wg_config_free(&cfg);
+	return 0;
+}
+
+/* The commands that run without EAL; -1 when argv is none of them. */
+static int
+early_command(int argc, char **argv)
+{
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("wgedge %s (%s, libsodium %s)\n", WG_VERSION, rte_version(),
+		       sodium_version_string());
+		return 0;
+	}
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
+			  strcmp(argv[1], "-h") == 0)) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc >= 2 && strcmp(argv[1], "--check-config") == 0) {
+		if (argc != 3) {
+			usage(stderr);
+			return 2;
+		}
+		return check_config(argv[2]);
+	}
+	return -1;
 }
 
 static int
@@ -227,11 +286,15 @@ run(struct gateway *g)
 
 	if (rc == 0) {
 		announce(g);
+		/* Type=notify: both control sockets accept connections now. */
+		sd_notifyf(0, "READY=1\nSTATUS=interface %s up, %u peer(s)",
+			   g->cfg.interface, g->cfg.n_peers);
 		while (!stop_requested) {
 			wg_control_poll(g->ctl, 1);
 			wg_neigh_dp_poll(&g->neigh, wg_dp_clock_ns());
 		}
 		fprintf(stderr, "wgedge: stopping\n");
+		sd_notify(0, "STOPPING=1");
 	}
 	gateway_stop(g);
 	return rc == 0 ? 0 : 1;
@@ -245,6 +308,8 @@ main(int argc, char **argv)
 	char *eal_argv[128], lcores[512], main_lcore[16], err[512];
 	int n_cli, split, n, rc;
 
+	if ((rc = early_command(argc, argv)) >= 0)
+		return rc;
 	for (split = 1; split < argc && strcmp(argv[split], "--") != 0; split++)
 		;
 	n_cli = split - 1;
@@ -258,8 +323,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "wgedge: %s\n", err);
 		return 1;
 	}
-	for (unsigned int i = 0; i < g.cfg.n_warnings; i++)
-		fprintf(stderr, "wgedge: %s\n", g.cfg.warnings[i]);
+	print_warnings(&g.cfg);
 	n = eal_args(&g.cfg, argv[0], argv + 1, n_cli, eal_argv, 128, lcores,
 		     sizeof(lcores), main_lcore);
 	if (n < 0) {
