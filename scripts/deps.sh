@@ -8,6 +8,7 @@ WGEDGE_PACKAGES=(
 	libdpdk-dev dpdk libipsec-mb-dev libsodium-dev libconfig-dev libcriterion-dev
 	wireguard-tools wireguard-go iproute2 iputils-ping iperf3 tcpdump ethtool
 	python3 gnuplot-nox
+	libsystemd-dev systemd man-db dpkg-dev
 )
 
 wgedge_missing_packages() {
