@@ -164,7 +164,7 @@ stats_chunk(struct orch_conn *c)
 }
 
 void
-orch_stats_start(struct orch_conn *c)
+orch_stats_start(struct orch_conn *c, bool peers)
 {
 	struct wg_control *ctl = c->srv->ctl;
 	struct wg_control_stats cs;
@@ -183,6 +183,10 @@ orch_stats_start(struct orch_conn *c)
 		      sizeof(dp_counters) / sizeof(dp_counters[0]));
 	json_drops(c, &ds);
 	json_pool(c);
+	if (!peers) {
+		orch_write(c, "}\n", 2);
+		return;
+	}
 	orch_printf(c, ",\"peers\":[");
 	c->stats_next = 0;
 	c->stats_listed = 0;

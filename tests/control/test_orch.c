@@ -948,6 +948,7 @@ static const struct bad_case bad_cases[] = {
 	{ "frobnicate\n", EINVAL },
 	{ "STATS\n", EINVAL },
 	{ "stats extra=1\n", EINVAL },
+	{ "stats peers=maybe\n", EINVAL },
 	{ "expiry seconds=abc\n", EINVAL },
 	{ "expiry seconds=-1\n", EINVAL },
 	{ "expiry seconds=+5\n", EINVAL },
@@ -1686,6 +1687,15 @@ H_TEST(orch, stats_parses_and_lists_peers_counters_and_every_drop_reason)
 	cr_assert_geq(jnum(peer, "rx_packets"), 1);
 	cr_assert_gt(jnum(peer, "last_handshake"), 1600000000);
 	cr_assert_eq(jnum(peer, "persistent_keepalive"), 0);
+	jfree(v);
+
+	/* peers=no: the same counters, no peer list. */
+	v = call_json(&k, "stats peers=no\n");
+	cr_assert(jok(v));
+	cr_assert_eq(jnum(v, "peer_count"), 1);
+	cr_assert_eq(jnum(jget(v, "control"), "handshakes_completed"), 1);
+	cr_assert(jget(v, "drops") != NULL && jget(v, "drops")->n == WG_DROP_MAX);
+	cr_assert_null(jget(v, "peers"));
 	jfree(v);
 	client_close(&k);
 }
