@@ -18,7 +18,7 @@ if [ -d "$dir" ]; then
 else
 	meson setup "$dir" --prefix=/usr --buildtype=release >/dev/null
 fi
-ninja -C "$dir" control/wgedge control/orch/wgedgectl >/dev/null
+ninja -C "$dir" control/wgedge control/orch/wgedgectl exporter/wgedge-exporter >/dev/null
 
 stage=$(mktemp -d)
 work=$(mktemp -d)
@@ -40,7 +40,8 @@ install -m 755 packaging/postinst packaging/postrm "$stage/DEBIAN/"
 mkdir -p "$work/debian"
 printf 'Source: wgedge\n\nPackage: wgedge\nArchitecture: any\n' >"$work/debian/control"
 depends=$(cd "$work" && dpkg-shlibdeps -O \
-	-e"$stage/usr/sbin/wgedge" -e"$stage/usr/bin/wgedgectl" 2>/dev/null |
+	-e"$stage/usr/sbin/wgedge" -e"$stage/usr/bin/wgedgectl" \
+	-e"$stage/usr/bin/wgedge-exporter" 2>/dev/null |
 	sed -n 's/^shlibs:Depends=//p')
 [ -n "$depends" ] || { echo "package: dpkg-shlibdeps found no dependencies" >&2; exit 1; }
 

@@ -13,7 +13,7 @@ trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 mkdir -p "$tmp/man/man5" "$tmp/man/man8"
-for page in wgedge.8 wgedgectl.8 wgedge.conf.5; do
+for page in wgedge.8 wgedgectl.8 wgedge-exporter.8 wgedge.conf.5; do
 	cp "$build/man/$page" "$tmp/man/man${page##*.}/"
 	warn=$(MANWIDTH=80 man --warnings -l "$build/man/$page" 2>&1 >"$tmp/out")
 	[ -z "$warn" ] || fail "$page: $warn"
@@ -34,8 +34,11 @@ done
 mkdir "$tmp/units"
 sed "s|^\(ExecStart[A-Za-z]*=\)[^ ]*/wgedge|\1$wgedge|" "$build/systemd/wgedge@.service" \
 	>"$tmp/units/wgedge@wge0.service"
+sed "s|^\(ExecStart=\)[^ ]*/wgedge-exporter|\1$build/exporter/wgedge-exporter|" \
+	"$build/systemd/wgedge-exporter@.service" >"$tmp/units/wgedge-exporter@wge0.service"
 cp "$build/systemd/wgedge-hugepages.service" "$tmp/units/"
 grep -q '^Type=notify' "$tmp/units/wgedge@wge0.service" || fail "the unit is not Type=notify"
 (cd "$tmp/units" && MANPATH="$tmp/man" systemd-analyze verify \
-	./wgedge@wge0.service ./wgedge-hugepages.service) || fail "systemd-analyze verify"
+	./wgedge@wge0.service ./wgedge-exporter@wge0.service \
+	./wgedge-hugepages.service) || fail "systemd-analyze verify"
 echo "docs: manual pages and units OK"

@@ -24,7 +24,8 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$src/$deb" >/dev/null ||
 
 /usr/sbin/wgedge --version | grep -q '^wgedge ' || fail "installed wgedge --version"
 /usr/bin/wgedgectl --help >/dev/null 2>&1 || fail "installed wgedgectl --help"
-for page in wgedge.8 wgedgectl.8 wgedge.conf.5; do
+/usr/bin/wgedge-exporter --help >/dev/null 2>&1 || fail "installed wgedge-exporter --help"
+for page in wgedge.8 wgedgectl.8 wgedge-exporter.8 wgedge.conf.5; do
 	man -w "${page%.*}" >/dev/null 2>&1 || fail "man page $page not installed"
 done
 [ -f /etc/wgedge/wgedge.conf.example ] || fail "no /etc/wgedge/wgedge.conf.example"
@@ -32,7 +33,8 @@ done
 	fail "the installed example does not check"
 tmp=$(mktemp -d)
 ln -s /lib/systemd/system/wgedge@.service "$tmp/wgedge@wge0.service"
-(cd "$tmp" && systemd-analyze verify ./wgedge@wge0.service \
+ln -s /lib/systemd/system/wgedge-exporter@.service "$tmp/wgedge-exporter@wge0.service"
+(cd "$tmp" && systemd-analyze verify ./wgedge@wge0.service ./wgedge-exporter@wge0.service \
 	/lib/systemd/system/wgedge-hugepages.service) || { rm -rf "$tmp"; fail "verify installed units"; }
 rm -rf "$tmp"
 
