@@ -9,7 +9,8 @@
  * without -l/-c/--lcores the lcores are taken from the configuration (the
  * control lcore as main lcore, then the workers'). The main lcore runs the
  * control thread; each worker polls its queues on its own lcore. SIGINT and
- * SIGTERM stop it cleanly (the control sockets' files are removed).
+ * SIGTERM stop it cleanly (the control sockets' files are removed); SIGHUP
+ * reads the file again and applies what may change (daemon_reload.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -30,13 +31,15 @@
 #include "keys.h"
 #include "orch.h"
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, reload_requested;
 
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else
+		stop_requested = 1;
 }
 
 static void
@@ -168,6 +171,7 @@ eal_args(const struct wg_config *cfg, char *prog, char **cli, int n_cli,
 }
 
 struct gateway {
+	const char *config_path;
 	struct wg_config cfg;
 	struct wg_dp *dp;
 	struct wg_control *ctl;
@@ -279,6 +283,29 @@ announce(const struct gateway *g)
 		g->cfg.n_peers, g->cfg.interface, g->cfg.interface);
 }
 
+/* SIGHUP: the file again; what changed is applied, or nothing is. */
+static void
+reload(struct gateway *g)
+{
+	struct wg_config cfg;
+	char err[512];
+
+	sd_notify(0, "RELOADING=1");
+	if (wg_config_load(g->config_path, &cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "wgedge: reload refused: %s\n", err);
+	} else if (wgd_reload(g->ctl, &g->cfg, &cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "wgedge: reload refused: %s\n", err);
+		wg_config_free(&cfg);
+	} else {
+		print_warnings(&cfg);
+		wg_config_free(&g->cfg);
+		g->cfg = cfg;
+		fprintf(stderr, "wgedge: interface %s: configuration reloaded, "
+			"%u static peer(s)\n", g->cfg.interface, g->cfg.n_peers);
+	}
+	sd_notify(0, "READY=1");
+}
+
 static int
 run(struct gateway *g)
 {
@@ -290,6 +317,10 @@ run(struct gateway *g)
 		sd_notifyf(0, "READY=1\nSTATUS=interface %s up, %u peer(s)",
 			   g->cfg.interface, g->cfg.n_peers);
 		while (!stop_requested) {
+			if (reload_requested) {
+				reload_requested = 0;
+				reload(g);
+			}
 			wg_control_poll(g->ctl, 1);
 			wg_neigh_dp_poll(&g->neigh, wg_dp_clock_ns());
 		}
@@ -319,6 +350,7 @@ main(int argc, char **argv)
 	}
 	if (parse_app_args(argc - split, argv + split, &config) != 0)
 		return 2;
+	g.config_path = config;
 	if (wg_config_load(config, &g.cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "wgedge: %s\n", err);
 		return 1;
@@ -336,6 +368,7 @@ main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	rc = run(&g);
 	wg_config_free(&g.cfg);
 	rte_eal_cleanup();

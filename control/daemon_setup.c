@@ -102,20 +102,23 @@ feed_key(struct wg_uapi_set *s, const char *name, const uint8_t key[WG_KEY_LEN])
 	return rc;
 }
 
-static int
-feed_peer(struct wg_uapi_set *s, const struct wg_config_peer *p)
+int
+wgd_set_peer(struct wg_uapi_set *s, const struct wg_config_peer *p, bool sync)
 {
 	char text[64];
 	unsigned int i;
 	int rc = feed_key(s, "public_key", p->public_key);
 
-	if (rc == 0 && !wg_key_is_zero(p->preshared_key))
+	/* sync: what the file leaves out is cleared, not kept. */
+	if (rc == 0 && sync)
+		rc = feed(s, "replace_allowed_ips=true", "", 0);
+	if (rc == 0 && (sync || !wg_key_is_zero(p->preshared_key)))
 		rc = feed_key(s, "preshared_key", p->preshared_key);
 	if (rc == 0 && p->endpoint.family != WG_AF_NONE) {
 		wgd_endpoint_text(text, sizeof(text), &p->endpoint);
 		rc = feed(s, "endpoint=%s", text, 0);
 	}
-	if (rc == 0 && p->persistent_keepalive != 0)
+	if (rc == 0 && (sync || p->persistent_keepalive != 0))
 		rc = feed(s, "persistent_keepalive_interval=%s%u", "",
 			  p->persistent_keepalive);
 	for (i = 0; rc == 0 && i < p->n_allowed_ips; i++) {
@@ -126,6 +129,32 @@ feed_peer(struct wg_uapi_set *s, const struct wg_config_peer *p)
 }
 
 int
+wgd_set_peer_remove(struct wg_uapi_set *s, const uint8_t key[WG_KEY_LEN])
+{
+	int rc = feed_key(s, "public_key", key);
+
+	return rc == 0 ? feed(s, "remove=true", "", 0) : rc;
+}
+
+int
+wgd_set_private_key(struct wg_uapi_set *s, const uint8_t key[WG_KEY_LEN])
+{
+	return feed_key(s, "private_key", key);
+}
+
+int
+wgd_set_listen_port(struct wg_uapi_set *s, uint16_t port)
+{
+	return feed(s, "listen_port=%s%u", "", port);
+}
+
+int
+wgd_set_end(struct wg_uapi_set *s)
+{
+	return wg_uapi_set_feed_line(s, "", 0) == WG_UAPI_SET_DONE ? 0 : -EINVAL;
+}
+
+int
 wgd_apply_config(struct wg_control *c, const struct wg_config *cfg)
 {
 	struct wg_uapi_set s;
@@ -133,15 +162,15 @@ wgd_apply_config(struct wg_control *c, const struct wg_config *cfg)
 	int rc;
 
 	wg_uapi_set_init(&s);
-	rc = feed_key(&s, "private_key", cfg->private_key);
+	rc = wgd_set_private_key(&s, cfg->private_key);
 	if (rc == 0)
-		rc = feed(&s, "listen_port=%s%u", "", cfg->listen_port);
+		rc = wgd_set_listen_port(&s, cfg->listen_port);
 	if (rc == 0)
 		rc = feed(&s, "replace_peers=true", "", 0);
 	for (i = 0; rc == 0 && i < cfg->n_peers; i++)
-		rc = feed_peer(&s, &cfg->peers[i]);
+		rc = wgd_set_peer(&s, &cfg->peers[i], false);
 	if (rc == 0)
-		rc = wg_uapi_set_feed_line(&s, "", 0) == WG_UAPI_SET_DONE ? 0 : -EINVAL;
+		rc = wgd_set_end(&s);
 	if (rc == 0)
 		rc = wg_control_apply(c, &s);
 	wg_uapi_set_free(&s);
