@@ -29,6 +29,7 @@
 
 #include "daemon.h"
 #include "keys.h"
+#include "log.h"
 #include "orch.h"
 
 static volatile sig_atomic_t stop_requested, reload_requested;
@@ -45,7 +46,7 @@ on_signal(int sig)
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: wgedge [EAL args] -- --config FILE\n"
+	fprintf(f, "usage: wgedge [EAL args] -- --config FILE [--log-level LEVEL]\n"
 		   "       wgedge --check-config FILE\n"
 		   "       wgedge --version\n"
 		   "  EAL args given here replace the configuration's eal_args.\n"
@@ -60,6 +61,15 @@ print_warnings(const struct wg_config *cfg)
 
 	for (i = 0; i < cfg->n_warnings; i++)
 		fprintf(stderr, "wgedge: %s\n", cfg->warnings[i]);
+}
+
+static void
+log_warnings(const struct wg_config *cfg)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->n_warnings; i++)
+		wg_log(WG_LOG_WARNING, "%s", cfg->warnings[i]);
 }
 
 /* wgedge --check-config FILE: the configuration alone, no EAL, no NIC. */
@@ -105,10 +115,12 @@ early_command(int argc, char **argv)
 }
 
 static int
-parse_app_args(int argc, char **argv, const char **config)
+parse_app_args(int argc, char **argv, const char **config,
+	       enum wg_log_level *level, bool *level_set)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "log-level", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -118,6 +130,11 @@ parse_app_args(int argc, char **argv, const char **config)
 	while ((o = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		if (o == 'c') {
 			*config = optarg;
+		} else if (o == 'L' && wg_log_level_parse(optarg, level) == 0) {
+			*level_set = true;
+		} else if (o == 'L') {
+			fprintf(stderr, "wgedge: --log-level: one of error, warning, info, debug\n");
+			return -1;
 		} else {
 			usage(o == 'h' ? stdout : stderr);
 			exit(o == 'h' ? 0 : 2);
@@ -226,12 +243,12 @@ gateway_start(struct gateway *g)
 	int rc;
 
 	if ((rc = wgd_dp_conf(&g->cfg, &dc, err, sizeof(err))) != 0) {
-		fprintf(stderr, "wgedge: %s\n", err);
+		wg_log(WG_LOG_ERR, "%s", err);
 		return rc;
 	}
 	g->dp = wg_dp_create(&dc);
 	if (g->dp == NULL) {
-		fprintf(stderr, "wgedge: dataplane: %s\n", rte_strerror(rte_errno));
+		wg_log(WG_LOG_ERR, "dataplane: %s", rte_strerror(rte_errno));
 		return -rte_errno;
 	}
 	wgd_neigh_setup(&g->neigh, g->dp, &g->cfg);
@@ -244,13 +261,13 @@ gateway_start(struct gateway *g)
 	if ((rc = wg_control_create(&g->ctl, &cc)) != 0)
 		return rc;
 	if ((rc = wgd_apply_config(g->ctl, &g->cfg)) != 0) {
-		fprintf(stderr, "wgedge: configuration refused: %s\n", strerror(-rc));
+		wg_log(WG_LOG_ERR, "configuration refused: %s", strerror(-rc));
 		return rc;
 	}
 	for (k = 0; k < g->cfg.n_workers; k++, g->launched++) {
 		rc = wg_dp_worker_launch(wg_dp_worker_get(g->dp, k), g->cfg.workers[k].lcore);
 		if (rc != 0) {
-			fprintf(stderr, "wgedge: worker on lcore %u: %s\n",
+			wg_log(WG_LOG_ERR, "worker on lcore %u: %s",
 				g->cfg.workers[k].lcore, strerror(-rc));
 			return rc;
 		}
@@ -276,11 +293,11 @@ announce(const struct gateway *g)
 	char pub[WG_KEY_B64_LEN + 1];
 
 	wg_key_to_base64(pub, g->cfg.public_key);
-	fprintf(stderr, "wgedge: interface %s up: public key %s, port %u, %u worker(s), "
-		"%u peer(s); control socket /var/run/wireguard/%s.sock, "
-		"orchestration " WG_ORCH_DIR "/%s.ctl\n",
-		g->cfg.interface, pub, g->cfg.listen_port, g->cfg.n_workers,
-		g->cfg.n_peers, g->cfg.interface, g->cfg.interface);
+	wg_log(WG_LOG_INFO, "up: public key %s, port %u, %u worker(s), "
+	       "%u peer(s); control socket /var/run/wireguard/%s.sock, "
+	       "orchestration " WG_ORCH_DIR "/%s.ctl",
+	       pub, g->cfg.listen_port, g->cfg.n_workers, g->cfg.n_peers,
+	       g->cfg.interface, g->cfg.interface);
 }
 
 /* SIGHUP: the file again; what changed is applied, or nothing is. */
@@ -292,16 +309,16 @@ reload(struct gateway *g)
 
 	sd_notify(0, "RELOADING=1");
 	if (wg_config_load(g->config_path, &cfg, err, sizeof(err)) != 0) {
-		fprintf(stderr, "wgedge: reload refused: %s\n", err);
+		wg_log(WG_LOG_ERR, "reload refused: %s", err);
 	} else if (wgd_reload(g->ctl, &g->cfg, &cfg, err, sizeof(err)) != 0) {
-		fprintf(stderr, "wgedge: reload refused: %s\n", err);
+		wg_log(WG_LOG_ERR, "reload refused: %s", err);
 		wg_config_free(&cfg);
 	} else {
-		print_warnings(&cfg);
+		log_warnings(&cfg);
 		wg_config_free(&g->cfg);
 		g->cfg = cfg;
-		fprintf(stderr, "wgedge: interface %s: configuration reloaded, "
-			"%u static peer(s)\n", g->cfg.interface, g->cfg.n_peers);
+		wg_log(WG_LOG_INFO, "configuration reloaded, %u static peer(s)",
+		       g->cfg.n_peers);
 	}
 	sd_notify(0, "READY=1");
 }
@@ -324,7 +341,7 @@ run(struct gateway *g)
 			wg_control_poll(g->ctl, 1);
 			wg_neigh_dp_poll(&g->neigh, wg_dp_clock_ns());
 		}
-		fprintf(stderr, "wgedge: stopping\n");
+		wg_log(WG_LOG_INFO, "stopping");
 		sd_notify(0, "STOPPING=1");
 	}
 	gateway_stop(g);
@@ -337,6 +354,8 @@ main(int argc, char **argv)
 	static struct gateway g;
 	const char *config = NULL;
 	char *eal_argv[128], lcores[512], main_lcore[16], err[512];
+	enum wg_log_level log_level = WG_LOG_INFO;
+	bool log_level_set = false;
 	int n_cli, split, n, rc;
 
 	if ((rc = early_command(argc, argv)) >= 0)
@@ -348,22 +367,25 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (parse_app_args(argc - split, argv + split, &config) != 0)
+	if (parse_app_args(argc - split, argv + split, &config, &log_level,
+			   &log_level_set) != 0)
 		return 2;
 	g.config_path = config;
+	wg_log_setup_stderr(NULL, WG_LOG_INFO);
 	if (wg_config_load(config, &g.cfg, err, sizeof(err)) != 0) {
-		fprintf(stderr, "wgedge: %s\n", err);
+		wg_log(WG_LOG_ERR, "%s", err);
 		return 1;
 	}
-	print_warnings(&g.cfg);
+	wg_log_setup_stderr(g.cfg.interface, log_level_set ? log_level : g.cfg.log_level);
+	log_warnings(&g.cfg);
 	n = eal_args(&g.cfg, argv[0], argv + 1, n_cli, eal_argv, 128, lcores,
 		     sizeof(lcores), main_lcore);
 	if (n < 0) {
-		fprintf(stderr, "wgedge: too many EAL arguments\n");
+		wg_log(WG_LOG_ERR, "too many EAL arguments");
 		return 2;
 	}
 	if (rte_eal_init(n, eal_argv) < 0) {
-		fprintf(stderr, "wgedge: EAL: %s\n", rte_strerror(rte_errno));
+		wg_log(WG_LOG_ERR, "EAL: %s", rte_strerror(rte_errno));
 		return 1;
 	}
 	signal(SIGINT, on_signal);

@@ -63,6 +63,8 @@ done
 wg show "$ifname" listen-port | grep -qx 51820 || fail "READY=1 but wg show does not answer"
 [ -S "/var/run/wgedge/$ifname.ctl" ] || fail "READY=1 but no orchestration socket"
 grep 'READY=1' "$tmp/notify.log" | grep -q "STATUS=interface $ifname up" || fail "no STATUS with READY"
+grep -q "^wgedge\[$ifname\]: info: up: public key " "$tmp/wgedge.log" ||
+	fail "no 'up' line with the interface and level in: $(cat "$tmp/wgedge.log")"
 
 kill -TERM "$pid"
 rc=0
