@@ -79,6 +79,42 @@ counters(FILE *out, const char *ifname, const char *prefix, const json_t *g,
 	}
 }
 
+/* Per worker: wgedge_worker_X_total{worker="0"..., "control"}. A family's
+ * samples stay together, as the format wants. */
+static void
+workers(FILE *out, const char *ifname, const json_t *list)
+{
+	const json_t *first = json_object_get(json_array_get(list, 0), "counters");
+	char name[160];
+	const char *k, *w;
+	json_t *v, *e;
+	size_t i;
+
+	json_object_foreach((json_t *)first, k, v) {
+		if (!json_is_integer(v))
+			continue;
+		snprintf(name, sizeof(name), "wgedge_worker_%s_total", k);
+		family(out, name, "counter",
+		       "Dataplane counter of one worker (\"control\": the control thread's share).");
+		json_array_foreach((json_t *)list, i, e) {
+			w = json_string_value(json_object_get(e, "worker"));
+			v = json_object_get(json_object_get(e, "counters"), k);
+			if (w != NULL && json_is_integer(v))
+				sample(out, name, ifname, "worker", w,
+				       (double)json_integer_value(v));
+		}
+	}
+	family(out, "wgedge_worker_drops_total", "counter",
+	       "Packets one worker dropped, all reasons.");
+	json_array_foreach((json_t *)list, i, e) {
+		w = json_string_value(json_object_get(e, "worker"));
+		v = json_object_get(e, "drops_total");
+		if (w != NULL && json_is_integer(v))
+			sample(out, "wgedge_worker_drops_total", ifname, "worker", w,
+			       (double)json_integer_value(v));
+	}
+}
+
 static void
 drops(FILE *out, const char *ifname, const json_t *g)
 {
@@ -195,6 +231,8 @@ wge_render(FILE *out, const char *ifname, const json_t *stats, bool per_peer)
 		 "Dataplane total over every worker.");
 	if (json_is_object(json_object_get(stats, "drops")))
 		drops(out, ifname, json_object_get(stats, "drops"));
+	if (json_array_size(json_object_get(stats, "workers")) > 0)
+		workers(out, ifname, json_object_get(stats, "workers"));
 	pool(out, ifname, json_object_get(stats, "pool"));
 	if (per_peer && json_is_array(json_object_get(stats, "peers")))
 		peers(out, ifname, json_object_get(stats, "peers"));

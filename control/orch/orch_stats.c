@@ -54,6 +54,30 @@ json_counters(struct orch_conn *c, const char *name, const void *st,
 	orch_write(c, "}", 1);
 }
 
+/* Per worker (the last entry is the control thread's share): the same
+ * counters as "dataplane", and the drops together. */
+static void
+json_workers(struct orch_conn *c, struct wg_dp *dp)
+{
+	unsigned int k, n = wg_dp_worker_count(dp);
+	struct wg_dp_stats ws;
+
+	orch_printf(c, ",\"workers\":[");
+	for (k = 0; k <= n; k++) {
+		wg_dp_worker_stats_get(dp, k, &ws);
+		orch_printf(c, "%s{\"worker\":", k == 0 ? "" : ",");
+		if (k < n)
+			orch_printf(c, "\"%u\"", k);
+		else
+			orch_write(c, "\"control\"", 9);
+		json_counters(c, "counters", &ws, dp_counters,
+			      sizeof(dp_counters) / sizeof(dp_counters[0]));
+		orch_printf(c, ",\"drops_total\":%llu}",
+			    (unsigned long long)wg_dp_drops_total(&ws));
+	}
+	orch_write(c, "]", 1);
+}
+
 static void
 json_drops(struct orch_conn *c, const struct wg_dp_stats *st)
 {
@@ -182,6 +206,7 @@ orch_stats_start(struct orch_conn *c, bool peers)
 	json_counters(c, "dataplane", &ds, dp_counters,
 		      sizeof(dp_counters) / sizeof(dp_counters[0]));
 	json_drops(c, &ds);
+	json_workers(c, ctl->dp);
 	json_pool(c);
 	if (!peers) {
 		orch_write(c, "}\n", 2);

@@ -113,6 +113,10 @@ check "the packets show: decrypted packets rise while the client pings" \
 	promql_until "increase(wgedge_dataplane_decrypted_total{$sel}[30s])" "v > 0"
 check "and encrypted ones: wgedge_dataplane_encrypted_total > 0" \
 	promql_until "wgedge_dataplane_encrypted_total{$sel}" "v > 0"
+check "per worker: worker 0 and the control thread's share" \
+	promql_until "count(wgedge_worker_encrypted_total{$sel})" "v == 2"
+check "the workers' shares add up to the dataplane total" \
+	promql_until "sum(wgedge_worker_outer_rx_packets_total{$sel}) - on() wgedge_dataplane_outer_rx_packets_total{$sel}" "v == 0"
 check "every drop reason is a series" \
 	promql_until "count(wgedge_drops_total{$sel})" "v >= 10"
 wait "$ping_pid"
