@@ -108,6 +108,10 @@ struct wg_lsrv *wg_control_server(struct wg_control *c);
 
 /* The dataplane's counters (every worker summed). */
 void wg_control_dp_stats(const struct wg_control *c, struct wg_dp_stats *st);
+/* Worker k's share of them; k one past the last worker is the control
+ * thread's own. 0, or -EINVAL past that. */
+int wg_control_worker_stats(const struct wg_control *c, unsigned int k,
+			    struct wg_dp_stats *st);
 
 /* A peer's traffic, read from the dataplane at the call. */
 struct wg_control_peer_traffic {

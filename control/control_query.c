@@ -24,6 +24,13 @@ wg_control_dp_stats(const struct wg_control *c, struct wg_dp_stats *st)
 	wg_dp_stats_get(c->dp, st);
 }
 
+int
+wg_control_worker_stats(const struct wg_control *c, unsigned int k,
+			struct wg_dp_stats *st)
+{
+	return wg_dp_worker_stats_get(c->dp, k, st);
+}
+
 const struct wg_device_peer *
 wg_control_peer_next(const struct wg_control *c, uint32_t *cursor,
 		     struct wg_control_peer_traffic *t)

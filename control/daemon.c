@@ -3,12 +3,14 @@
  * wgedge: the gateway daemon.
  *
  *   wgedge [EAL args] -- --config FILE
+ *   wgedge --check-config FILE | --version | --help
  *
  * EAL arguments on the command line replace the configuration's eal_args;
  * without -l/-c/--lcores the lcores are taken from the configuration (the
  * control lcore as main lcore, then the workers'). The main lcore runs the
  * control thread; each worker polls its queues on its own lcore. SIGINT and
- * SIGTERM stop it cleanly (the control sockets' files are removed).
+ * SIGTERM stop it cleanly (the control sockets' files are removed); SIGHUP
+ * reads the file again and applies what may change (daemon_reload.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,32 +23,104 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
+#include <rte_version.h>
+#include <sodium.h>
+#include <systemd/sd-daemon.h>
 
 #include "daemon.h"
 #include "keys.h"
+#include "log.h"
 #include "orch.h"
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, reload_requested;
 
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else
+		stop_requested = 1;
 }
 
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: wgedge [EAL args] -- --config FILE\n"
-		   "  EAL args given here replace the configuration's eal_args.\n");
+	fprintf(f, "usage: wgedge [EAL args] -- --config FILE [--log-level LEVEL]\n"
+		   "       wgedge --check-config FILE\n"
+		   "       wgedge --version\n"
+		   "  EAL args given here replace the configuration's eal_args.\n"
+		   "  --check-config validates FILE without starting DPDK.\n"
+		   "  See wgedge(8) and wgedge.conf(5).\n");
+}
+
+static void
+print_warnings(const struct wg_config *cfg)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->n_warnings; i++)
+		fprintf(stderr, "wgedge: %s\n", cfg->warnings[i]);
+}
+
+static void
+log_warnings(const struct wg_config *cfg)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->n_warnings; i++)
+		wg_log(WG_LOG_WARNING, "%s", cfg->warnings[i]);
+}
+
+/* wgedge --check-config FILE: the configuration alone, no EAL, no NIC. */
+static int
+check_config(const char *path)
+{
+	struct wg_config cfg;
+	char err[512];
+
+	if (wg_config_load(path, &cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "wgedge: %s\n", err);
+		return 1;
+	}
+	print_warnings(&cfg);
+	printf("%s: OK (interface %s, port %u, %u worker(s), %u static peer(s))\n",
+	       path, cfg.interface, cfg.listen_port, cfg.n_workers, cfg.n_peers);
+	wg_config_free(&cfg);
+	return 0;
+}
+
+/* The commands that run without EAL; -1 when argv is none of them. */
+static int
+early_command(int argc, char **argv)
+{
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("wgedge %s (%s, libsodium %s)\n", WG_VERSION, rte_version(),
+		       sodium_version_string());
+		return 0;
+	}
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
+			  strcmp(argv[1], "-h") == 0)) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc >= 2 && strcmp(argv[1], "--check-config") == 0) {
+		if (argc != 3) {
+			usage(stderr);
+			return 2;
+		}
+		return check_config(argv[2]);
+	}
+	return -1;
 }
 
 static int
-parse_app_args(int argc, char **argv, const char **config)
+parse_app_args(int argc, char **argv, const char **config,
+	       enum wg_log_level *level, bool *level_set)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "log-level", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -56,6 +130,11 @@ parse_app_args(int argc, char **argv, const char **config)
 	while ((o = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		if (o == 'c') {
 			*config = optarg;
+		} else if (o == 'L' && wg_log_level_parse(optarg, level) == 0) {
+			*level_set = true;
+		} else if (o == 'L') {
+			fprintf(stderr, "wgedge: --log-level: one of error, warning, info, debug\n");
+			return -1;
 		} else {
 			usage(o == 'h' ? stdout : stderr);
 			exit(o == 'h' ? 0 : 2);
@@ -109,6 +188,7 @@ eal_args(const struct wg_config *cfg, char *prog, char **cli, int n_cli,
 }
 
 struct gateway {
+	const char *config_path;
 	struct wg_config cfg;
 	struct wg_dp *dp;
 	struct wg_control *ctl;
@@ -181,12 +261,12 @@ gateway_start(struct gateway *g)
 	int rc;
 
 	if ((rc = wgd_dp_conf(&g->cfg, &dc, err, sizeof(err))) != 0) {
-		fprintf(stderr, "wgedge: %s\n", err);
+		wg_log(WG_LOG_ERR, "%s", err);
 		return rc;
 	}
 	g->dp = wg_dp_create(&dc);
 	if (g->dp == NULL) {
-		fprintf(stderr, "wgedge: dataplane: %s\n", rte_strerror(rte_errno));
+		wg_log(WG_LOG_ERR, "dataplane: %s", rte_strerror(rte_errno));
 		return -rte_errno;
 	}
 	wgd_neigh_setup(&g->neigh, g->dp, &g->cfg);
@@ -201,13 +281,13 @@ gateway_start(struct gateway *g)
 	if ((rc = orch_start(g)) != 0)
 		return rc;
 	if ((rc = wgd_apply_config(g->ctl, &g->cfg)) != 0) {
-		fprintf(stderr, "wgedge: configuration refused: %s\n", strerror(-rc));
+		wg_log(WG_LOG_ERR, "configuration refused: %s", strerror(-rc));
 		return rc;
 	}
 	for (k = 0; k < g->cfg.n_workers; k++, g->launched++) {
 		rc = wg_dp_worker_launch(wg_dp_worker_get(g->dp, k), g->cfg.workers[k].lcore);
 		if (rc != 0) {
-			fprintf(stderr, "wgedge: worker on lcore %u: %s\n",
+			wg_log(WG_LOG_ERR, "worker on lcore %u: %s",
 				g->cfg.workers[k].lcore, strerror(-rc));
 			return rc;
 		}
@@ -233,11 +313,34 @@ announce(const struct gateway *g)
 	char pub[WG_KEY_B64_LEN + 1];
 
 	wg_key_to_base64(pub, g->cfg.public_key);
-	fprintf(stderr, "wgedge: interface %s up: public key %s, port %u, %u worker(s), "
-		"%u peer(s); control socket /var/run/wireguard/%s.sock, "
-		"orchestration " WG_ORCH_DIR "/%s.ctl\n",
-		g->cfg.interface, pub, g->cfg.listen_port, g->cfg.n_workers,
-		g->cfg.n_peers, g->cfg.interface, g->cfg.interface);
+	wg_log(WG_LOG_INFO, "up: public key %s, port %u, %u worker(s), "
+	       "%u peer(s); control socket /var/run/wireguard/%s.sock, "
+	       "orchestration " WG_ORCH_DIR "/%s.ctl",
+	       pub, g->cfg.listen_port, g->cfg.n_workers, g->cfg.n_peers,
+	       g->cfg.interface, g->cfg.interface);
+}
+
+/* SIGHUP: the file again; what changed is applied, or nothing is. */
+static void
+reload(struct gateway *g)
+{
+	struct wg_config cfg;
+	char err[512];
+
+	sd_notify(0, "RELOADING=1");
+	if (wg_config_load(g->config_path, &cfg, err, sizeof(err)) != 0) {
+		wg_log(WG_LOG_ERR, "reload refused: %s", err);
+	} else if (wgd_reload(g->ctl, &g->cfg, &cfg, err, sizeof(err)) != 0) {
+		wg_log(WG_LOG_ERR, "reload refused: %s", err);
+		wg_config_free(&cfg);
+	} else {
+		log_warnings(&cfg);
+		wg_config_free(&g->cfg);
+		g->cfg = cfg;
+		wg_log(WG_LOG_INFO, "configuration reloaded, %u static peer(s)",
+		       g->cfg.n_peers);
+	}
+	sd_notify(0, "READY=1");
 }
 
 static int
@@ -247,11 +350,19 @@ run(struct gateway *g)
 
 	if (rc == 0) {
 		announce(g);
+		/* Type=notify: both control sockets accept connections now. */
+		sd_notifyf(0, "READY=1\nSTATUS=interface %s up, %u peer(s)",
+			   g->cfg.interface, g->cfg.n_peers);
 		while (!stop_requested) {
+			if (reload_requested) {
+				reload_requested = 0;
+				reload(g);
+			}
 			wg_control_poll(g->ctl, 1);
 			wg_neigh_dp_poll(&g->neigh, wg_dp_clock_ns());
 		}
-		fprintf(stderr, "wgedge: stopping\n");
+		wg_log(WG_LOG_INFO, "stopping");
+		sd_notify(0, "STOPPING=1");
 	}
 	gateway_stop(g);
 	return rc == 0 ? 0 : 1;
@@ -263,8 +374,12 @@ main(int argc, char **argv)
 	static struct gateway g;
 	const char *config = NULL;
 	char *eal_argv[128], lcores[512], main_lcore[16], err[512];
+	enum wg_log_level log_level = WG_LOG_INFO;
+	bool log_level_set = false;
 	int n_cli, split, n, rc;
 
+	if ((rc = early_command(argc, argv)) >= 0)
+		return rc;
 	for (split = 1; split < argc && strcmp(argv[split], "--") != 0; split++)
 		;
 	n_cli = split - 1;
@@ -272,26 +387,30 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (parse_app_args(argc - split, argv + split, &config) != 0)
+	if (parse_app_args(argc - split, argv + split, &config, &log_level,
+			   &log_level_set) != 0)
 		return 2;
+	g.config_path = config;
+	wg_log_setup_stderr(NULL, WG_LOG_INFO);
 	if (wg_config_load(config, &g.cfg, err, sizeof(err)) != 0) {
-		fprintf(stderr, "wgedge: %s\n", err);
+		wg_log(WG_LOG_ERR, "%s", err);
 		return 1;
 	}
-	for (unsigned int i = 0; i < g.cfg.n_warnings; i++)
-		fprintf(stderr, "wgedge: %s\n", g.cfg.warnings[i]);
+	wg_log_setup_stderr(g.cfg.interface, log_level_set ? log_level : g.cfg.log_level);
+	log_warnings(&g.cfg);
 	n = eal_args(&g.cfg, argv[0], argv + 1, n_cli, eal_argv, 128, lcores,
 		     sizeof(lcores), main_lcore);
 	if (n < 0) {
-		fprintf(stderr, "wgedge: too many EAL arguments\n");
+		wg_log(WG_LOG_ERR, "too many EAL arguments");
 		return 2;
 	}
 	if (rte_eal_init(n, eal_argv) < 0) {
-		fprintf(stderr, "wgedge: EAL: %s\n", rte_strerror(rte_errno));
+		wg_log(WG_LOG_ERR, "EAL: %s", rte_strerror(rte_errno));
 		return 1;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	rc = run(&g);
 	wg_config_free(&g.cfg);
 	rte_eal_cleanup();

@@ -92,18 +92,21 @@ wgd_neigh_setup(struct wg_neigh_dp *n, struct wg_dp *dp, const struct wg_config 
 }
 
 /* One configured peer as a section of the change set. */
-static int
-build_peer(struct wg_uapi_set *s, const struct wg_config_peer *p)
+int
+wgd_set_peer(struct wg_uapi_set *s, const struct wg_config_peer *p, bool sync)
 {
 	struct wg_uapi_allowed_ip a;
 	unsigned int i;
 	int rc = wg_uapi_set_peer(s, p->public_key);
 
-	if (rc == 0 && !wg_key_is_zero(p->preshared_key))
+	/* sync: what the file leaves out is cleared, not kept. */
+	if (rc == 0 && sync)
+		rc = wg_uapi_set_peer_replace_allowed_ips(s);
+	if (rc == 0 && (sync || !wg_key_is_zero(p->preshared_key)))
 		rc = wg_uapi_set_peer_preshared_key(s, p->preshared_key);
 	if (rc == 0 && p->endpoint.family != WG_AF_NONE)
 		rc = wg_uapi_set_peer_endpoint(s, &p->endpoint);
-	if (rc == 0 && p->persistent_keepalive != 0)
+	if (rc == 0 && (sync || p->persistent_keepalive != 0))
 		rc = wg_uapi_set_peer_keepalive(s, p->persistent_keepalive);
 	for (i = 0; rc == 0 && i < p->n_allowed_ips; i++) {
 		memset(&a, 0, sizeof(a));
@@ -113,6 +116,14 @@ build_peer(struct wg_uapi_set *s, const struct wg_config_peer *p)
 		rc = wg_uapi_set_peer_allowed_ip(s, &a);
 	}
 	return rc;
+}
+
+int
+wgd_set_peer_remove(struct wg_uapi_set *s, const uint8_t key[WG_KEY_LEN])
+{
+	int rc = wg_uapi_set_peer(s, key);
+
+	return rc == 0 ? wg_uapi_set_peer_remove(s) : rc;
 }
 
 int
@@ -129,7 +140,7 @@ wgd_apply_config(struct wg_control *c, const struct wg_config *cfg)
 	if (rc == 0)
 		rc = wg_uapi_set_replace_peers(&s);
 	for (i = 0; rc == 0 && i < cfg->n_peers; i++)
-		rc = build_peer(&s, &cfg->peers[i]);
+		rc = wgd_set_peer(&s, &cfg->peers[i], false);
 	if (rc == 0)
 		rc = wg_uapi_set_end(&s);
 	if (rc == 0)

@@ -398,6 +398,16 @@ wg_dp_synchronize(struct wg_dp *dp)
 	dp_synchronize(dp);
 }
 
+int
+wg_dp_worker_stats_get(struct wg_dp *dp, unsigned int k, struct wg_dp_stats *st)
+{
+	if (k > dp->n_workers)
+		return -EINVAL;
+	memset(st, 0, sizeof(*st));
+	stats_add(st, k < dp->n_workers ? &dp->workers[k]->st : &dp->ctl->st);
+	return 0;
+}
+
 uint64_t
 wg_dp_drops_total(const struct wg_dp_stats *st)
 {

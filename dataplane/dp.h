@@ -391,6 +391,9 @@ struct wg_dp_stats {
 };
 /* Sums the workers' and the control thread's counters. Any thread. */
 void wg_dp_stats_get(struct wg_dp *dp, struct wg_dp_stats *st);
+/* Worker k's own counters (k below the number of workers); k equal to it
+ * is the control thread's share (its TX queue, its drops). 0 or -EINVAL. */
+int wg_dp_worker_stats_get(struct wg_dp *dp, unsigned int k, struct wg_dp_stats *st);
 uint64_t wg_dp_drops_total(const struct wg_dp_stats *st);
 
 /*

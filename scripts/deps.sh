@@ -9,6 +9,8 @@ WGEDGE_PACKAGES=(
 	wireguard-tools wireguard-go iproute2 iputils-ping iperf3 tcpdump ethtool
 	python3 gnuplot-nox
 	clang libclang-rt-14-dev
+	libsystemd-dev systemd man-db dpkg-dev
+	libmicrohttpd-dev libjansson-dev prometheus curl
 )
 
 wgedge_missing_packages() {

@@ -112,6 +112,18 @@ cfg_crypto(struct cfg_ctx *c, const config_setting_t *s, void *obj)
 }
 
 static int
+cfg_log_level(struct cfg_ctx *c, const config_setting_t *s, void *obj)
+{
+	const char *name;
+
+	if (cfg_string(c, s, &name) < 0)
+		return -1;
+	if (wg_log_level_parse(name, &((struct wg_config *)obj)->log_level) != 0)
+		return cfg_error(c, s, "unknown log level: 'log_level' must be one of error, warning, info, debug");
+	return 0;
+}
+
+static int
 cfg_mtu(struct cfg_ctx *c, const config_setting_t *s, void *obj)
 {
 	long long v;
@@ -218,6 +230,7 @@ static const struct cfg_field cfg_top_fields[] = {
 	{ "listen_port", true, cfg_listen_port },
 	{ "eal_args", false, cfg_eal_args },
 	{ "crypto", false, cfg_crypto },
+	{ "log_level", false, cfg_log_level },
 	{ "mtu", false, cfg_mtu },
 	{ "idle_expiry", false, cfg_idle_expiry },
 	{ "max_peers", false, cfg_max_peers },
@@ -336,6 +349,7 @@ wg_config_load(const char *path, struct wg_config *cfg, char *err,
 	cfg->crypto = WG_CONFIG_CRYPTO_AUTO;
 	cfg->mtu = WG_CONFIG_DEFAULT_MTU;
 	cfg->idle_expiry = WG_CONFIG_DEFAULT_IDLE_EXPIRY;
+	cfg->log_level = WG_LOG_INFO;
 	cfg->max_peers = WG_CONFIG_DEFAULT_MAX_PEERS;
 	c.dir = cfg_dirname(path);
 	if (c.dir == NULL)

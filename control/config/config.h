@@ -45,6 +45,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "log.h"
 #include "addr.h"
 #include "consts.h"
 #include "keys.h"
@@ -135,6 +136,7 @@ struct wg_config {
 	char **eal_args;
 	unsigned int n_eal_args;
 	enum wg_config_crypto crypto;
+	enum wg_log_level log_level;		/* default info */
 	uint16_t mtu;				/* inner MTU */
 	uint32_t idle_expiry;			/* seconds; 0 = off */
 	uint32_t max_peers;			/* peer table size */

@@ -291,15 +291,25 @@ out:
 
 /* ---- dispatch ----------------------------------------------------------- */
 
+/* peers=no leaves the peer list out: an exporter's scrape of a gateway
+ * with a million peers then costs the control thread nothing per peer. */
 static void
 cmd_stats(struct orch_conn *c, const struct orch_req *r)
 {
-	(void)r;
-	orch_stats_start(c);
+	const char *v = orch_arg(r, "peers");
+	bool peers = true;
+
+	if (v != NULL && strcmp(v, "no") == 0)
+		peers = false;
+	else if (v != NULL && strcmp(v, "yes") != 0) {
+		orch_fail(c, EINVAL, "peers must be yes or no");
+		return;
+	}
+	orch_stats_start(c, peers);
 }
 
 static const struct orch_cmd orch_cmds[] = {
-	{ "stats", cmd_stats, { NULL } },
+	{ "stats", cmd_stats, { "peers", NULL } },
 	{ "add-peer", cmd_add_peer,
 	  { "public_key", "family", "preshared_key", "persistent_keepalive", NULL } },
 	{ "rotate", orch_cmd_rotate, { "public_key", "family", NULL } },

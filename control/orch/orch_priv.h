@@ -123,7 +123,8 @@ void orch_fail_alloc(struct orch_conn *c, int rc, unsigned int failed_fam);
 void orch_cmd_rotate(struct orch_conn *c, const struct orch_req *r);
 
 /* ---- orch_stats.c ---- */
-void orch_stats_start(struct orch_conn *c);
+/* The answer to stats; the peer list (streamed) only when peers is true. */
+void orch_stats_start(struct orch_conn *c, bool peers);
 
 /* ---- orch_bulk.c ---- */
 /* r is NULL when the request line was refused: err (positive) and msg

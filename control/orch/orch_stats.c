@@ -55,6 +55,36 @@ json_counters(struct orch_conn *c, const char *name, const void *st,
 	orch_write(c, "}", 1);
 }
 
+/* Per worker (the last entry is the control thread's share): the same
+ * counters as "dataplane", and the drops together. */
+static void
+json_workers(struct orch_conn *c, const struct wg_control *ctl)
+{
+	struct wg_dp_stats ws, next;
+	unsigned int k;
+
+	orch_printf(c, ",\"workers\":[");
+	if (wg_control_worker_stats(ctl, 0, &ws) == 0) {
+		for (k = 0;; k++) {
+			bool last = wg_control_worker_stats(ctl, k + 1, &next) != 0;
+
+			orch_printf(c, "%s{\"worker\":", k == 0 ? "" : ",");
+			if (!last)
+				orch_printf(c, "\"%u\"", k);
+			else
+				orch_write(c, "\"control\"", 9);
+			json_counters(c, "counters", &ws, dp_counters,
+				      sizeof(dp_counters) / sizeof(dp_counters[0]));
+			orch_printf(c, ",\"drops_total\":%llu}",
+				    (unsigned long long)wg_dp_drops_total(&ws));
+			if (last)
+				break;
+			ws = next;
+		}
+	}
+	orch_write(c, "]", 1);
+}
+
 static void
 json_drops(struct orch_conn *c, const struct wg_dp_stats *st)
 {
@@ -159,7 +189,7 @@ stats_chunk(struct orch_conn *c)
 }
 
 void
-orch_stats_start(struct orch_conn *c)
+orch_stats_start(struct orch_conn *c, bool peers)
 {
 	struct wg_control *ctl = c->srv->ctl;
 	const struct wg_device *dev = wg_control_device(ctl);
@@ -178,7 +208,12 @@ orch_stats_start(struct orch_conn *c)
 	json_counters(c, "dataplane", &ds, dp_counters,
 		      sizeof(dp_counters) / sizeof(dp_counters[0]));
 	json_drops(c, &ds);
+	json_workers(c, ctl);
 	json_pool(c);
+	if (!peers) {
+		orch_write(c, "}\n", 2);
+		return;
+	}
 	orch_printf(c, ",\"peers\":[");
 	c->stats_next = 0;
 	c->stats_listed = 0;

@@ -943,6 +943,7 @@ static const struct bad_case bad_cases[] = {
 	{ "frobnicate\n", EINVAL },
 	{ "STATS\n", EINVAL },
 	{ "stats extra=1\n", EINVAL },
+	{ "stats peers=maybe\n", EINVAL },
 	{ "expiry seconds=abc\n", EINVAL },
 	{ "expiry seconds=-1\n", EINVAL },
 	{ "expiry seconds=+5\n", EINVAL },
@@ -1626,6 +1627,22 @@ H_TEST(orch, bulk_add_refusals_change_nothing)
 
 /* ---- stats ---------------------------------------------------------------- */
 
+/* Per worker, with the control thread's share last: they add up to the
+ * dataplane's totals. */
+static void
+workers_add_up(const struct jv *v)
+{
+	const struct jv *w = jget(v, "workers");
+	double sum = 0;
+	unsigned int i;
+
+	cr_assert(w != NULL && w->t == J_ARR && w->n >= 2);
+	cr_assert_str_eq(jstr(&w->v[w->n - 1], "worker"), "control");
+	for (i = 0; i < w->n; i++)
+		sum += jnum(jget(&w->v[i], "counters"), "decrypted");
+	cr_assert_eq(sum, jnum(jget(v, "dataplane"), "decrypted"));
+}
+
 H_TEST(orch, stats_parses_and_lists_peers_counters_and_every_drop_reason)
 {
 	char b_key[WG_KEY_B64_LEN + 1], want[2][80], ep[64], a4[64], a6[64];
@@ -1681,6 +1698,17 @@ H_TEST(orch, stats_parses_and_lists_peers_counters_and_every_drop_reason)
 	cr_assert_geq(jnum(peer, "rx_packets"), 1);
 	cr_assert_gt(jnum(peer, "last_handshake"), 1600000000);
 	cr_assert_eq(jnum(peer, "persistent_keepalive"), 0);
+
+	workers_add_up(v);
+	jfree(v);
+
+	/* peers=no: the same counters, no peer list. */
+	v = call_json(&k, "stats peers=no\n");
+	cr_assert(jok(v));
+	cr_assert_eq(jnum(v, "peer_count"), 1);
+	cr_assert_eq(jnum(jget(v, "control"), "handshakes_completed"), 1);
+	cr_assert(jget(v, "drops") != NULL && jget(v, "drops")->n == WG_DROP_MAX);
+	cr_assert_null(jget(v, "peers"));
 	jfree(v);
 	client_close(&k);
 }

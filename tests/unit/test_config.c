@@ -331,6 +331,7 @@ Test(config, example_loads_with_every_field)
 	cr_expect_str_eq(wg_config_crypto_name(cfg.crypto), "auto");
 	cr_expect_eq(cfg.mtu, 1420);
 	cr_expect_eq(cfg.idle_expiry, 180);
+	cr_expect_eq(cfg.log_level, WG_LOG_INFO);
 	expect_example_ports(&cfg);
 	cr_expect_eq(cfg.control_lcore, 0);
 	cr_assert_eq(cfg.n_workers, 2);
@@ -607,6 +608,10 @@ static const struct err_case err_cases[] = {
 	{ "interface empty", "\"wge0\";", "\"\"; " MARK, NULL, NULL, "malformed interface name" },
 	{ "crypto unknown", LP, LP " crypto = \"avx1024\"; " MARK, NULL, NULL,
 	  "'crypto' must be one of auto, avx512, avx2, sse, sodium" },
+	{ "log_level unknown", LP, LP " log_level = \"verbose\"; " MARK, NULL, NULL,
+	  "'log_level' must be one of error, warning, info, debug" },
+	{ "log_level not a string", LP, LP " log_level = 7; " MARK, NULL, NULL,
+	  "'log_level'" },
 	{ "same device twice", "device = \"net_ring1\";", "device = \"net_ring0\"; " MARK, NULL, NULL,
 	  "same device" },
 	{ "device with space", "device = \"net_ring1\";", "device = \"net ring1\"; " MARK, NULL, NULL,
