@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "crypto.h"
+#include "crypto_mb512.h"
 #include "messages.h"
 
 enum {
@@ -28,7 +29,13 @@ enum {
 	 * (IMB_MAX_JOBS), so no job we still need is ever recycled.
 	 */
 	WG_CRYPTO_CHUNK = 64,
-	WG_CRYPTO_ALIGN = 64	/* a cache line; what ipsec-mb wants for its manager */
+	WG_CRYPTO_ALIGN = 64,	/* a cache line; what ipsec-mb wants for its manager */
+	/*
+	 * mb512 takes ops up to this many bytes side by side; longer ones
+	 * (whose lanes would idle while one long op runs) go to the AVX-512
+	 * manager, which is as fast per byte from there on (bench/RESULTS.md).
+	 */
+	WG_CRYPTO_MB512_MAX_LEN = 512
 };
 
 static_assert((int)WG_CRYPTO_KEY_LEN == (int)NOISE_SYMMETRIC_KEY_LEN, "key size");
@@ -70,14 +77,16 @@ static const char *const arch_names[] = {
 	[WG_CRYPTO_AVX512] = "avx512",
 	[WG_CRYPTO_AVX2] = "avx2",
 	[WG_CRYPTO_SSE] = "sse",
-	[WG_CRYPTO_SODIUM] = "sodium"
+	[WG_CRYPTO_SODIUM] = "sodium",
+	[WG_CRYPTO_MB512] = "mb512"
 };
 
 #define NUM_ARCHS (sizeof(arch_names) / sizeof(arch_names[0]))
 
 /* AUTO's order of preference. */
 static const enum wg_crypto_arch arch_preference[] = {
-	WG_CRYPTO_AVX512, WG_CRYPTO_AVX2, WG_CRYPTO_SSE, WG_CRYPTO_SODIUM
+	WG_CRYPTO_MB512, WG_CRYPTO_AVX512, WG_CRYPTO_AVX2, WG_CRYPTO_SSE,
+	WG_CRYPTO_SODIUM
 };
 
 static void
@@ -298,6 +307,79 @@ imb_open_burst(struct wg_crypto *c, struct wg_crypto_op *ops, uint16_t n,
 	return good;
 }
 
+/* ---- mb512: short ops side by side, long ones to the AVX-512 manager ---- */
+
+/*
+ * Splits ops[0..n) (n <= WG_CRYPTO_CHUNK) by length: copies of the short
+ * ones into short_ops with their indices in idx, the long ones likewise
+ * after them (from the end). Returns how many are short.
+ */
+static uint16_t
+mb512_split(struct wg_crypto_op *ops, uint16_t n, struct wg_crypto_op *sorted,
+	    uint16_t *idx)
+{
+	uint16_t i, s = 0, l = n;
+
+	for (i = 0; i < n; i++) {
+		uint16_t at = ops[i].len <= WG_CRYPTO_MB512_MAX_LEN ? s++ : --l;
+
+		sorted[at] = ops[i];
+		idx[at] = i;
+	}
+	return s;
+}
+
+static void
+mb512_seal_chunk(struct wg_crypto *c, struct wg_crypto_op *ops, uint16_t n)
+{
+	struct wg_crypto_op sorted[WG_CRYPTO_CHUNK];
+	uint16_t idx[WG_CRYPTO_CHUNK], s = mb512_split(ops, n, sorted, idx);
+
+	wg_mb512_seal_burst(sorted, s);
+	if (s < n)
+		imb_seal_chunk(c, sorted + s, n - s);
+}
+
+static uint16_t
+mb512_open_chunk(struct wg_crypto *c, struct wg_crypto_op *ops, uint16_t n,
+		 uint8_t *ok)
+{
+	struct wg_crypto_op sorted[WG_CRYPTO_CHUNK];
+	uint16_t idx[WG_CRYPTO_CHUNK], s = mb512_split(ops, n, sorted, idx), i, good;
+	uint8_t sorted_ok[WG_CRYPTO_CHUNK];
+
+	good = wg_mb512_open_burst(sorted, s, sorted_ok);
+	if (s < n)
+		good += imb_open_chunk(c, sorted + s, n - s, sorted_ok + s);
+	for (i = 0; i < n; i++)
+		ok[idx[i]] = sorted_ok[i];
+	return good;
+}
+
+static void
+mb512_seal_burst(struct wg_crypto *c, struct wg_crypto_op *ops, uint16_t n)
+{
+	uint16_t done, k;
+
+	for (done = 0; done < n; done += k) {
+		k = n - done < WG_CRYPTO_CHUNK ? n - done : WG_CRYPTO_CHUNK;
+		mb512_seal_chunk(c, ops + done, k);
+	}
+}
+
+static uint16_t
+mb512_open_burst(struct wg_crypto *c, struct wg_crypto_op *ops, uint16_t n,
+		 uint8_t *ok)
+{
+	uint16_t done, k, good = 0;
+
+	for (done = 0; done < n; done += k) {
+		k = n - done < WG_CRYPTO_CHUNK ? n - done : WG_CRYPTO_CHUNK;
+		good += mb512_open_chunk(c, ops + done, k, ok + done);
+	}
+	return good;
+}
+
 /*
  * The manager lives in memory we allocate (rather than alloc_mb_mgr()) so
  * that destroy can wipe it: its job slots keep pointers to keys and data.
@@ -351,6 +433,14 @@ static const struct wg_crypto_backend backends[] = {
 	[WG_CRYPTO_SODIUM] = {
 		.seal = sodium_seal_burst,
 		.open = sodium_open_burst
+	},
+	[WG_CRYPTO_MB512] = {
+		.setup = imb_setup,
+		.seal = mb512_seal_burst,
+		.open = mb512_open_burst,
+		.imb_init = init_mb_mgr_avx512,
+		.imb_cpuflags = IMB_CPUFLAGS_AVX512,
+		.imb_arch = IMB_ARCH_AVX512
 	}
 };
 
@@ -370,6 +460,8 @@ os_enables(enum wg_crypto_arch arch)
 	switch (arch) {
 	case WG_CRYPTO_AVX512:
 		return __builtin_cpu_supports("avx512f");
+	case WG_CRYPTO_MB512:
+		return wg_mb512_supported();
 	case WG_CRYPTO_AVX2:
 		return __builtin_cpu_supports("avx2");
 	case WG_CRYPTO_SSE:

@@ -19,8 +19,8 @@
  *   calls never do, never block and never log.
  * - Chosen once: wg_crypto_create() resolves the implementation into a table
  *   of function pointers; the burst calls never branch on the mode again.
- *   WG_CRYPTO_AUTO takes the best one this CPU runs (avx512 > avx2 > sse >
- *   sodium); naming one explicitly (the override, e.g. from configuration)
+ *   WG_CRYPTO_AUTO takes the best one this CPU runs (mb512 > avx512 > avx2 >
+ *   sse > sodium); naming one explicitly (the override, e.g. from configuration)
  *   fails on a CPU without it rather than silently falling back.
  * - The caller keeps data, tag and key valid for the length of the call; ops
  *   of one burst may use different keys, lengths and counters, and must not
@@ -37,7 +37,10 @@ enum wg_crypto_arch {
 	WG_CRYPTO_AVX512,	/* intel-ipsec-mb, AVX-512 (SKX) manager */
 	WG_CRYPTO_AVX2,		/* intel-ipsec-mb, AVX2 manager */
 	WG_CRYPTO_SSE,		/* intel-ipsec-mb, SSE manager (needs AES-NI) */
-	WG_CRYPTO_SODIUM	/* libsodium: portable, runs everywhere */
+	WG_CRYPTO_SODIUM,	/* libsodium: portable, runs everywhere */
+	WG_CRYPTO_MB512		/* ours: 16 packets per AVX-512 register (IFMA
+				 * Poly1305), long ones through the AVX-512
+				 * manager (crypto_mb512.h) */
 };
 
 /* The bit of an arch in an availability mask. */
@@ -68,11 +71,12 @@ struct wg_crypto *wg_crypto_create(enum wg_crypto_arch arch);
 /* Wipes and frees c; NULL is a no-op. */
 void wg_crypto_destroy(struct wg_crypto *c);
 
-/* "avx512", "avx2", "sse" or "sodium": the arch that was resolved. */
+/* "mb512", "avx512", "avx2", "sse" or "sodium": the arch that was resolved. */
 const char *wg_crypto_name(const struct wg_crypto *c);
 enum wg_crypto_arch wg_crypto_arch_of(const struct wg_crypto *c);
 
-/* "auto", "avx512", "avx2", "sse", "sodium" (and back); NULL for no arch. */
+/* "auto", "avx512", "avx2", "sse", "sodium", "mb512" (and back); NULL for
+ * no arch. */
 const char *wg_crypto_arch_name(enum wg_crypto_arch arch);
 /* 0, or -EINVAL (and *out untouched) for any other string. */
 int wg_crypto_arch_parse(const char *s, enum wg_crypto_arch *out);

@@ -30,10 +30,12 @@ enum {
 #define ALL_ARCHS (WG_CRYPTO_ARCH_BIT(WG_CRYPTO_AVX512) | \
 		   WG_CRYPTO_ARCH_BIT(WG_CRYPTO_AVX2) | \
 		   WG_CRYPTO_ARCH_BIT(WG_CRYPTO_SSE) | \
-		   WG_CRYPTO_ARCH_BIT(WG_CRYPTO_SODIUM))
+		   WG_CRYPTO_ARCH_BIT(WG_CRYPTO_SODIUM) | \
+		   WG_CRYPTO_ARCH_BIT(WG_CRYPTO_MB512))
 
 static enum wg_crypto_arch real_archs[] = {
-	WG_CRYPTO_AVX512, WG_CRYPTO_AVX2, WG_CRYPTO_SSE, WG_CRYPTO_SODIUM
+	WG_CRYPTO_MB512, WG_CRYPTO_AVX512, WG_CRYPTO_AVX2, WG_CRYPTO_SSE,
+	WG_CRYPTO_SODIUM
 };
 
 /* splitmix64 with a fixed seed: every run sees the same "random" cases. */
@@ -521,7 +523,8 @@ Test(crypto, select_table)
 		int ret;
 		enum wg_crypto_arch out;
 	} cases[] = {
-		{ WG_CRYPTO_AUTO, ALL_ARCHS, 0, WG_CRYPTO_AVX512 },
+		{ WG_CRYPTO_AUTO, ALL_ARCHS, 0, WG_CRYPTO_MB512 },
+		{ WG_CRYPTO_AUTO, ALL_ARCHS & ~B(MB512), 0, WG_CRYPTO_AVX512 },
 		{ WG_CRYPTO_AUTO, B(AVX2) | B(SSE) | B(SODIUM), 0, WG_CRYPTO_AVX2 },
 		{ WG_CRYPTO_AUTO, B(AVX512) | B(SODIUM), 0, WG_CRYPTO_AVX512 },
 		{ WG_CRYPTO_AUTO, B(SSE) | B(SODIUM), 0, WG_CRYPTO_SSE },
@@ -536,7 +539,10 @@ Test(crypto, select_table)
 		{ WG_CRYPTO_SSE, B(SODIUM), -ENOTSUP, 0 },
 		{ WG_CRYPTO_SODIUM, ALL_ARCHS, 0, WG_CRYPTO_SODIUM },
 		{ WG_CRYPTO_SODIUM, B(SODIUM), 0, WG_CRYPTO_SODIUM },
-		{ (enum wg_crypto_arch)5, ALL_ARCHS, -EINVAL, 0 },
+		{ WG_CRYPTO_MB512, ALL_ARCHS, 0, WG_CRYPTO_MB512 },
+		/* Without IFMA (an AVX-512 CPU before Ice Lake, or AVX2 only). */
+		{ WG_CRYPTO_MB512, ALL_ARCHS & ~B(MB512), -ENOTSUP, 0 },
+		{ (enum wg_crypto_arch)6, ALL_ARCHS, -EINVAL, 0 },
 		{ (enum wg_crypto_arch)-1, ALL_ARCHS, -EINVAL, 0 },
 	};
 	size_t i;
@@ -564,7 +570,16 @@ cpu_has_avx512_skx(void)
 	       __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("bmi2");
 }
 
-Test(crypto, auto_picks_avx512_when_the_cpu_has_it)
+static bool
+cpu_has_ifma(void)
+{
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+	       __builtin_cpu_supports("avx512ifma");
+}
+
+/* mb512 where the CPU has IFMA, else the AVX-512 manager. */
+Test(crypto, auto_picks_the_best_avx512_backend_the_cpu_has)
 {
 	struct wg_crypto *c;
 
@@ -572,12 +587,12 @@ Test(crypto, auto_picks_avx512_when_the_cpu_has_it)
 		cr_log_warn("skipped: this CPU has no AVX-512 (SKX subsets)");
 		cr_skip_test("this CPU has no AVX-512 (SKX subsets)");
 	}
-	cr_assert_eq(wg_crypto_archs_supported(), ALL_ARCHS,
-		     "an AVX-512 CPU must run every arch");
+	cr_assert_eq(wg_crypto_archs_supported(),
+		     cpu_has_ifma() ? ALL_ARCHS : ALL_ARCHS & ~B(MB512),
+		     "an AVX-512 CPU runs every arch (mb512 with IFMA)");
 	c = wg_crypto_create(WG_CRYPTO_AUTO);
 	cr_assert_not_null(c);
-	cr_assert_str_eq(wg_crypto_name(c), "avx512");
-	cr_assert_eq(wg_crypto_arch_of(c), WG_CRYPTO_AVX512);
+	cr_assert_str_eq(wg_crypto_name(c), cpu_has_ifma() ? "mb512" : "avx512");
 	wg_crypto_destroy(c);
 }
 
@@ -611,6 +626,7 @@ Test(crypto, parse_and_name)
 		{ "avx2", 0, WG_CRYPTO_AVX2 },
 		{ "sse", 0, WG_CRYPTO_SSE },
 		{ "sodium", 0, WG_CRYPTO_SODIUM },
+		{ "mb512", 0, WG_CRYPTO_MB512 },
 		{ "AVX512", -EINVAL, 0 },
 		{ "avx", -EINVAL, 0 },
 		{ "avx5122", -EINVAL, 0 },
@@ -632,5 +648,5 @@ Test(crypto, parse_and_name)
 		cr_assert_eq(out, cases[i].arch, "case %zu", i);
 		cr_assert_str_eq(wg_crypto_arch_name(out), cases[i].s);
 	}
-	cr_assert_null(wg_crypto_arch_name((enum wg_crypto_arch)5));
+	cr_assert_null(wg_crypto_arch_name((enum wg_crypto_arch)6));
 }
