@@ -25,7 +25,8 @@ static_assert((int)WG_CONFIG_CRYPTO_AUTO == (int)WG_CRYPTO_AUTO &&
 	      (int)WG_CONFIG_CRYPTO_AVX512 == (int)WG_CRYPTO_AVX512 &&
 	      (int)WG_CONFIG_CRYPTO_AVX2 == (int)WG_CRYPTO_AVX2 &&
 	      (int)WG_CONFIG_CRYPTO_SSE == (int)WG_CRYPTO_SSE &&
-	      (int)WG_CONFIG_CRYPTO_SODIUM == (int)WG_CRYPTO_SODIUM,
+	      (int)WG_CONFIG_CRYPTO_SODIUM == (int)WG_CRYPTO_SODIUM &&
+	      (int)WG_CONFIG_CRYPTO_MB512 == (int)WG_CRYPTO_MB512,
 	      "enum wg_config_crypto and enum wg_crypto_arch differ");
 
 int

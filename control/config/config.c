@@ -22,6 +22,7 @@ static const char *const cfg_crypto_names[] = {
 	[WG_CONFIG_CRYPTO_AVX2] = "avx2",
 	[WG_CONFIG_CRYPTO_SSE] = "sse",
 	[WG_CONFIG_CRYPTO_SODIUM] = "sodium",
+	[WG_CONFIG_CRYPTO_MB512] = "mb512",
 };
 
 enum { CFG_N_CRYPTO = sizeof(cfg_crypto_names) / sizeof(cfg_crypto_names[0]) };
@@ -108,7 +109,7 @@ cfg_crypto(struct cfg_ctx *c, const config_setting_t *s, void *obj)
 			return 0;
 		}
 	}
-	return cfg_error(c, s, "unknown crypto backend: 'crypto' must be one of auto, avx512, avx2, sse, sodium");
+	return cfg_error(c, s, "unknown crypto backend: 'crypto' must be one of auto, mb512, avx512, avx2, sse, sodium");
 }
 
 static int

@@ -607,7 +607,7 @@ static const struct err_case err_cases[] = {
 	{ "interface ..", "\"wge0\";", "\"..\"; " MARK, NULL, NULL, "malformed interface name" },
 	{ "interface empty", "\"wge0\";", "\"\"; " MARK, NULL, NULL, "malformed interface name" },
 	{ "crypto unknown", LP, LP " crypto = \"avx1024\"; " MARK, NULL, NULL,
-	  "'crypto' must be one of auto, avx512, avx2, sse, sodium" },
+	  "'crypto' must be one of auto, mb512, avx512, avx2, sse, sodium" },
 	{ "log_level unknown", LP, LP " log_level = \"verbose\"; " MARK, NULL, NULL,
 	  "'log_level' must be one of error, warning, info, debug" },
 	{ "log_level not a string", LP, LP " log_level = 7; " MARK, NULL, NULL,
