@@ -213,13 +213,6 @@ wg_control_poll(struct wg_control *c, int timeout_ms)
 	}
 }
 
-void
-wg_control_run(struct wg_control *c, volatile bool *stop)
-{
-	while (!*stop)
-		wg_control_poll(c, 1);
-}
-
 const struct wg_device *
 wg_control_device(const struct wg_control *c)
 {

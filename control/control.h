@@ -71,8 +71,6 @@ int wg_control_apply(struct wg_control *c, const struct wg_uapi_set *set);
  */
 void wg_control_poll(struct wg_control *c, int timeout_ms);
 
-/* Runs wg_control_poll() until *stop becomes true. */
-void wg_control_run(struct wg_control *c, volatile bool *stop);
 
 /* The device model, read-only, for tests and tools. */
 const struct wg_device *wg_control_device(const struct wg_control *c);
@@ -92,6 +90,8 @@ struct wg_control_stats {
 	uint64_t rejected_handshake;	/* failed Noise, replay, flood, no peer */
 	uint64_t rejected_index;	/* unknown receiver index */
 	uint64_t under_load_cookies;	/* cookie replies sent under load */
+	uint64_t under_load_ns;		/* time under load, between the
+					 * handshake messages that found it */
 	uint64_t expired_peers;		/* idle expiry wipes */
 	uint64_t key_zeroings;		/* 3 x REJECT_AFTER_TIME wipes */
 };

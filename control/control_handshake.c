@@ -24,9 +24,16 @@
 static bool
 under_load(struct wg_control *c, uint64_t now)
 {
+	bool load;
+
 	if (wg_dp_handshake_backlog(c->dp) >= UNDER_LOAD_HANDSHAKES)
 		c->under_load_until_ns = now + WG_CONTROL_LOAD_HOLD_NS;
-	return c->under_load_until_ns > now;
+	load = c->under_load_until_ns > now;
+	/* Time under load, for the operator (wgedge_control_under_load_seconds). */
+	if (load && c->load_seen_ns != 0 && now > c->load_seen_ns)
+		c->stats.under_load_ns += now - c->load_seen_ns;
+	c->load_seen_ns = load ? now : 0;
+	return load;
 }
 
 /*

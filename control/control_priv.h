@@ -93,6 +93,7 @@ struct wg_control {
 	struct wg_timerq timerq;		/* by model slot id */
 	uint32_t scan_cursor, scan_slice;
 	uint64_t under_load_until_ns;
+	uint64_t load_seen_ns;		/* last check that found load; 0: none */
 	uint64_t last_gc_ns;
 	uint64_t idle_expiry_ns;
 	wg_control_clock_fn monotonic_ns, realtime_ns;

@@ -100,9 +100,3 @@ wg_dp_control_tx_port(struct wg_dp *dp, enum wg_dp_port_role role,
 	dp_ctl_end(dp);
 	return (uint16_t)(*sent - before);
 }
-
-uint16_t
-wg_dp_control_tx(struct wg_dp *dp, struct rte_mbuf **m, uint16_t n)
-{
-	return wg_dp_control_tx_port(dp, WG_DP_PORT_OUTER, m, n);
-}

@@ -324,12 +324,10 @@ int wg_dp_handshake_parse(const struct rte_mbuf *m, struct wg_endpoint *src,
 int wg_dp_control_send(struct wg_dp *dp, const struct wg_endpoint *dst,
 		       const void *msg, uint16_t len);
 /*
- * Sends complete outer frames on the control TX queue. Takes ownership of
- * all n: those the queue refuses are freed and counted (tx_full). Returns
- * how many were sent.
+ * Sends complete frames on the control thread's TX queue of a port. Takes
+ * ownership of all n: those the queue refuses are freed and counted
+ * (tx_full). Returns how many were sent.
  */
-uint16_t wg_dp_control_tx(struct wg_dp *dp, struct rte_mbuf **m, uint16_t n);
-/* The same on either port: both have a TX queue for the control thread. */
 uint16_t wg_dp_control_tx_port(struct wg_dp *dp, enum wg_dp_port_role role,
 			       struct rte_mbuf **m, uint16_t n);
 

@@ -24,7 +24,7 @@ static const struct counter ctl_counters[] = {
 	CTL(initiations_tx), CTL(responses_tx), CTL(cookies_tx),
 	CTL(handshakes_completed), CTL(keepalives_tx), CTL(rejected_mac),
 	CTL(rejected_ratelimit), CTL(rejected_handshake), CTL(rejected_index),
-	CTL(under_load_cookies), CTL(expired_peers), CTL(key_zeroings),
+	CTL(under_load_cookies), CTL(under_load_ns), CTL(expired_peers), CTL(key_zeroings),
 };
 #undef CTL
 

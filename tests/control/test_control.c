@@ -818,6 +818,7 @@ H_TEST(control, handshakes_complete_under_mac1_flood)
 	cr_assert_eq(done, FLOOD_GOAL, "%u of %u handshakes under a mac1 flood",
 		     done, FLOOD_GOAL);
 	cr_assert_gt(stats(cb).under_load_cookies, 0, "B was under load");
+	cr_assert_gt(stats(cb).under_load_ns, 0, "and counted the time");
 	expect_crosses(&h_a, &h_b, 100, 21);
 	pair_stop();
 }
