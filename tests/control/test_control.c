@@ -874,6 +874,8 @@ b_response_to_a(struct wg_msg_response *resp)
 
 	while (wg_dp_clock_ns() < deadline) {
 		skew_b += WG_NSEC_PER_SEC;
+		/* Past A's REKEY_TIMEOUT, which every initiation respects. */
+		skew_a += (REKEY_TIMEOUT + 1) * WG_NSEC_PER_SEC;
 		ctl_send_initiation(ca, only_peer(ca)->id, true);
 		h_poll(&h_a);
 		h_poll(&h_b);
