@@ -12,31 +12,11 @@ set -uo pipefail
 
 bin=$(realpath "$1")
 exporter=$(realpath "$2")
-top=$(cd "$(dirname "$0")/../.." && pwd)
-P=wgm$(($$ % 10000))
-# shellcheck source=scripts/lib/topology.sh
-. "$top/scripts/lib/topology.sh"
-
-pass=0
-fail=0
-check() {
-	local what=$1
-	shift
-	if "$@" >"$TOPO_DIR/last.out" 2>&1; then
-		echo "ok - $what"
-		pass=$((pass + 1))
-	else
-		echo "not ok - $what"
-		sed 's/^/#   /' "$TOPO_DIR/last.out" | tail -15
-		fail=$((fail + 1))
-	fi
-}
-skip() { echo "SKIPPED: interop-metrics: $1"; exit 77; }
-
-[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces)"
-for t in wireguard-go wg ip ping prometheus curl python3; do
-	command -v "$t" >/dev/null || skip "$t is not installed"
-done
+TEST=interop-metrics
+P=wgm$$
+# shellcheck source=tests/interop/lib.sh
+. "$(dirname "$0")/lib.sh"
+itest_require wireguard-go ping prometheus curl python3
 
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -51,7 +31,7 @@ on_exit() {
 		echo "# prometheus log:"
 		tail -20 "$TOPO_DIR/prometheus.log" 2>/dev/null | sed 's/^/#   /'
 	fi
-	topo_down
+	itest_on_exit
 }
 trap on_exit EXIT
 
@@ -62,7 +42,7 @@ cl_key=$(wg genkey); cl_pub=$(printf '%s' "$cl_key" | wg pubkey)
 topo_gateway_config "$gw_key"
 topo_gateway_start "$bin" || exit 1
 wg set "$WGEDGE_IF" peer "$cl_pub" allowed-ips 10.200.0.2/32,fd00:200::2/128
-topo_client_start "$cl_key" "$gw_pub"
+topo_client_start "$cl_key" "$gw_pub" 192.0.2.1:51820 || exit 1
 
 exp_port=$(free_port)
 "$exporter" --listen "127.0.0.1:$exp_port" "$WGEDGE_IF" >"$TOPO_DIR/exporter.log" 2>&1 &
@@ -137,11 +117,10 @@ check "--per-peer: the client's received bytes, by public key" wait_for peer_rx
 check "--per-peer: still no endpoint" bash -c "! grep -q '192\\.0\\.2\\.2' '$TOPO_DIR/metrics.txt'"
 stop_pid "$exp_pid"
 exp_pid=
-topo_kill wgedge
+topo_gateway_stop
 "$exporter" --listen "127.0.0.1:$exp_port" "$WGEDGE_IF" >>"$TOPO_DIR/exporter.log" 2>&1 &
 exp_pid=$!
 down() { curl -fsS "http://127.0.0.1:$exp_port/metrics" | grep -qx "wgedge_up{interface=\"$WGEDGE_IF\"} 0"; }
 check "a stopped gateway reads as wgedge_up 0" wait_for down
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+itest_finish

@@ -10,39 +10,12 @@ set -uo pipefail
 
 bin=$(realpath "$1")
 ctl=$(realpath "$2")
-top=$(cd "$(dirname "$0")/../.." && pwd)
-P=wgr$(($$ % 10000))
-# shellcheck source=scripts/lib/topology.sh
-. "$top/scripts/lib/topology.sh"
-
-pass=0
-fail=0
-check() {
-	local what=$1
-	shift
-	if "$@" >"$TOPO_DIR/last.out" 2>&1; then
-		echo "ok - $what"
-		pass=$((pass + 1))
-	else
-		echo "not ok - $what"
-		sed 's/^/#   /' "$TOPO_DIR/last.out" | tail -15
-		fail=$((fail + 1))
-	fi
-}
-skip() { echo "SKIPPED: interop-reload: $1"; exit 77; }
-
-[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces)"
-for t in wireguard-go wg ip ping python3; do
-	command -v "$t" >/dev/null || skip "$t is not installed"
-done
-on_exit() {
-	if [ "$fail" -ne 0 ] && [ -d "$TOPO_DIR" ]; then
-		echo "# wgedge log:"
-		sed 's/^/#   /' "$TOPO_DIR/wgedge.log" | tail -20
-	fi
-	topo_down
-}
-trap on_exit EXIT
+TEST=interop-reload
+P=wgr$$
+# shellcheck source=tests/interop/lib.sh
+. "$(dirname "$0")/lib.sh"
+itest_require wireguard-go ping python3
+trap itest_on_exit EXIT
 
 topo_down
 topo_up
@@ -62,7 +35,7 @@ client_peer() { # keepalive
 }
 conf "$(client_peer 0)"
 topo_gateway_start "$bin" || exit 1
-topo_client_start "$cl_key" "$gw_pub"
+topo_client_start "$cl_key" "$gw_pub" 192.0.2.1:51820 || exit 1
 
 ping_ok() { local i; for i in $(seq 1 10); do topo_ns c ping -c 1 -W 1 10.10.0.2 && return 0; done; return 1; }
 handshakes() {
@@ -111,5 +84,4 @@ check "after both, nothing changed and the tunnel works" \
 check "and traffic still flows" ping_ok
 check "wgedge is still running" kill -0 "$(cat "$TOPO_DIR/wgedge.pid")"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+itest_finish
