@@ -37,14 +37,21 @@
  * data); a lane with fewer blocks keeps its h through masked moves. The
  * final reduction and h + s are scalar, per lane.
  */
-#pragma GCC target("avx512f,avx512bw,avx512vl,avx512ifma")
-
 #include <immintrin.h>
 #include <string.h>
 
 #include <sodium.h>
 
 #include "crypto_mb512.h"
+
+/* Everything below runs only where wg_mb512_supported() said so; the
+ * rest of the build stays for any x86-64 CPU. */
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512ifma"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512ifma")
+#endif
 
 enum {
 	MB_BLOCK = 64,		/* ChaCha20 block */
@@ -564,6 +571,12 @@ wg_mb512_open_burst(struct wg_crypto_op *ops, uint16_t n, uint8_t *ok)
 {
 	return wg_mb512_open_aead(ops, NULL, n, ok);
 }
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
 
 bool
 wg_mb512_supported(void)

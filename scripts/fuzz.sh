@@ -28,7 +28,12 @@ if [ -d "$dir" ]; then
 else
 	CC=clang meson setup "$dir" -Dfuzz=true >/dev/null
 fi
-ninja -C "$dir" $(printf 'tests/fuzz/%s ' "${fuzzers[@]}") >/dev/null
+# shellcheck disable=SC2046
+if ! out=$(ninja -C "$dir" $(printf 'tests/fuzz/%s ' "${fuzzers[@]}") 2>&1); then
+	printf '%s\n' "$out" | grep -E 'error|FAILED' | head -20
+	echo "fuzz: 0 passed, ${#fuzzers[@]} failed (the build failed)"
+	exit 1
+fi
 mkdir -p "$dir/artifacts"
 export LSAN_OPTIONS="suppressions=$top/tests/fuzz/lsan.supp:print_suppressions=0"
 work=$(mktemp -d)

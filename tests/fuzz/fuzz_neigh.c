@@ -32,6 +32,15 @@ port_init(void)
 	wg_neigh_set_gateway(&n, WG_AF_INET6, gw6);
 }
 
+static void
+solicit_gateways(void)
+{
+	uint8_t frame[FRAME_CAP];
+
+	wg_neigh_solicit(&n, WG_AF_INET, gw4, 1000, frame, sizeof(frame));
+	wg_neigh_solicit(&n, WG_AF_INET6, gw6, 1000, frame, sizeof(frame));
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -41,12 +50,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > FRAME_CAP)
 		return 0;
 	port_init();
+	solicit_gateways();
 	memcpy(frame, data, size);
 	len = (uint16_t)size;
-	if (wg_neigh_input(&n, frame, &len, sizeof(frame)) == WG_NEIGH_REPLY &&
+	if (wg_neigh_input(&n, frame, &len, sizeof(frame), 2000) == WG_NEIGH_REPLY &&
 	    (len > sizeof(frame) || len < 42))
 		abort();
 	wg_neigh_lookup(&n, WG_AF_INET, gw4, mac);
 	wg_neigh_lookup(&n, WG_AF_INET6, gw6, mac);
+	wg_neigh_expire(&n, 1000ULL * 1000 * 1000 * 1000);
 	return 0;
 }
