@@ -283,28 +283,51 @@ imb_open_chunk(struct wg_crypto *c, struct wg_crypto_op *ops, uint16_t n,
 	return good;
 }
 
+/*
+ * A burst in chunks of at most WG_CRYPTO_CHUNK ops: the per-op scratch of
+ * struct wg_crypto (and mb512's sorted copies) hold one chunk.
+ */
+typedef void (*seal_chunk_fn)(struct wg_crypto *c, struct wg_crypto_op *ops,
+			      uint16_t n);
+typedef uint16_t (*open_chunk_fn)(struct wg_crypto *c, struct wg_crypto_op *ops,
+				  uint16_t n, uint8_t *ok);
+
 static void
-imb_seal_burst(struct wg_crypto *c, struct wg_crypto_op *ops, uint16_t n)
+seal_in_chunks(struct wg_crypto *c, struct wg_crypto_op *ops, uint16_t n,
+	       seal_chunk_fn chunk)
 {
 	uint16_t done, k;
 
 	for (done = 0; done < n; done += k) {
 		k = n - done < WG_CRYPTO_CHUNK ? n - done : WG_CRYPTO_CHUNK;
-		imb_seal_chunk(c, ops + done, k);
+		chunk(c, ops + done, k);
 	}
+}
+
+static uint16_t
+open_in_chunks(struct wg_crypto *c, struct wg_crypto_op *ops, uint16_t n,
+	       uint8_t *ok, open_chunk_fn chunk)
+{
+	uint16_t done, k, good = 0;
+
+	for (done = 0; done < n; done += k) {
+		k = n - done < WG_CRYPTO_CHUNK ? n - done : WG_CRYPTO_CHUNK;
+		good += chunk(c, ops + done, k, ok + done);
+	}
+	return good;
+}
+
+static void
+imb_seal_burst(struct wg_crypto *c, struct wg_crypto_op *ops, uint16_t n)
+{
+	seal_in_chunks(c, ops, n, imb_seal_chunk);
 }
 
 static uint16_t
 imb_open_burst(struct wg_crypto *c, struct wg_crypto_op *ops, uint16_t n,
 	       uint8_t *ok)
 {
-	uint16_t done, k, good = 0;
-
-	for (done = 0; done < n; done += k) {
-		k = n - done < WG_CRYPTO_CHUNK ? n - done : WG_CRYPTO_CHUNK;
-		good += imb_open_chunk(c, ops + done, k, ok + done);
-	}
-	return good;
+	return open_in_chunks(c, ops, n, ok, imb_open_chunk);
 }
 
 /* ---- mb512: short ops side by side, long ones to the AVX-512 manager ---- */
@@ -359,25 +382,14 @@ mb512_open_chunk(struct wg_crypto *c, struct wg_crypto_op *ops, uint16_t n,
 static void
 mb512_seal_burst(struct wg_crypto *c, struct wg_crypto_op *ops, uint16_t n)
 {
-	uint16_t done, k;
-
-	for (done = 0; done < n; done += k) {
-		k = n - done < WG_CRYPTO_CHUNK ? n - done : WG_CRYPTO_CHUNK;
-		mb512_seal_chunk(c, ops + done, k);
-	}
+	seal_in_chunks(c, ops, n, mb512_seal_chunk);
 }
 
 static uint16_t
 mb512_open_burst(struct wg_crypto *c, struct wg_crypto_op *ops, uint16_t n,
 		 uint8_t *ok)
 {
-	uint16_t done, k, good = 0;
-
-	for (done = 0; done < n; done += k) {
-		k = n - done < WG_CRYPTO_CHUNK ? n - done : WG_CRYPTO_CHUNK;
-		good += mb512_open_chunk(c, ops + done, k, ok + done);
-	}
-	return good;
+	return open_in_chunks(c, ops, n, ok, mb512_open_chunk);
 }
 
 /*

@@ -18,7 +18,6 @@
  * After each input every ring is drained; the invariant is that nothing
  * crashes and that no mbuf stays in use once the rings are empty.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,36 +54,12 @@ session_new(void)
 	counter = 0;
 }
 
-/* EAL's runtime directory of this process, which rte_eal_cleanup()
- * leaves behind. */
-static void
-runtime_dir_remove(const char *dir)
-{
-	char path[PATH_MAX];
-	struct dirent *e;
-	DIR *d = opendir(dir);
-
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
+/* h_teardown() also removes EAL's runtime directory of this process. */
 static void
 fuzz_exit(void)
 {
-	char dir[PATH_MAX];
-
-	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
 	sodium_memzero(&session, sizeof(session));
 	h_teardown();
-	runtime_dir_remove(dir);
 }
 
 int
